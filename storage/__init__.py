@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, sessions, migrations and the queries the workflows need."""

@@ -1,0 +1,1 @@
+"""Channel-agnostic advocacy workflow core: commands in, state changes and effects out."""

@@ -1,0 +1,147 @@
+"""Acting on nominations and running the ask: draft, send, decline, expire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage import models as m
+from workflows import cards
+from workflows.actors import Actor
+from workflows.core import Core, Unit
+from workflows.effects import Effect
+from workflows.errors import Conflict, InvalidInput
+from workflows.guards import load, require_account_owner, transition
+from workflows.links import new_nonce
+from workflows.states import AskState, AskType, NominationState, label
+from workflows.text import day_label, metric_text
+
+OPEN_NOMINATION = (NominationState.PROPOSED, NominationState.SNOOZED)
+DEFAULT_SNOOZE_DAYS = 14
+
+
+def _refresh_nomination_card(unit: Unit, nom: m.Nomination, note: str) -> None:
+    account = unit.repo.get(m.Account, nom.account_id)
+    contact = unit.repo.get(m.Contact, nom.contact_id)
+    win = unit.repo.get(m.Win, nom.win_id)
+    config = unit.core.config
+    card = cards.nomination_card(nom, account, contact, win, unit.repo.recent_asks(account.id), config.tz,
+                                 config.scoring.weak_below, note=note)
+    unit.emit(Effect("update", card, purpose="nominations", ref_key=f"nomination:{nom.id}"))
+
+
+def dismiss(core: Core, actor: Actor, nomination_id: int) -> str:
+    """'Not now': the nomination leaves the queue."""
+    with core.unit() as unit:
+        nom = load(unit, m.Nomination, nomination_id, "nomination")
+        require_account_owner(unit, actor, nom.owner, "act on this nomination")
+        transition(unit, nom, "nomination", OPEN_NOMINATION, NominationState.DISMISSED, actor, "dismissed",
+                   {"decided_by": actor.key, "decided_at": unit.now})
+        _refresh_nomination_card(unit, nom, cards.decision_note("Not now", actor.display, unit.now,
+                                                                 core.config.tz))
+    return "Nomination set aside."
+
+
+def snooze(core: Core, actor: Actor, nomination_id: int, until: datetime | None = None) -> str:
+    """Hide the nomination until a date (default two weeks); the sweep brings it back."""
+    with core.unit() as unit:
+        until = until or unit.now + timedelta(days=DEFAULT_SNOOZE_DAYS)
+        if until <= unit.now:
+            raise InvalidInput("Pick a date in the future.", field="until")
+        nom = load(unit, m.Nomination, nomination_id, "nomination")
+        require_account_owner(unit, actor, nom.owner, "act on this nomination")
+        transition(unit, nom, "nomination", (NominationState.PROPOSED,), NominationState.SNOOZED, actor,
+                   "snoozed", {"snoozed_until": until}, until=until.isoformat())
+        when = day_label(until, core.config.tz)
+        _refresh_nomination_card(unit, nom, f"Snoozed until {when} by {actor.display}")
+    return f"Snoozed until {when}."
+
+
+def quarter_bounds(moment: datetime, tz) -> tuple[datetime, datetime]:
+    local = moment.astimezone(tz)
+    first_month = 3 * ((local.month - 1) // 3) + 1
+    start = local.replace(month=first_month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = start.replace(year=start.year + 1, month=1) if first_month == 10 else start.replace(month=first_month + 3)
+    return start, end
+
+
+def check_fatigue(unit: Unit, account: m.Account, ask_type: AskType) -> None:
+    """Refuse an ask that exceeds the per-quarter cap for its type."""
+    config = unit.core.config
+    cap = config.fatigue.per_quarter.get(ask_type)
+    if cap is None:
+        return
+    start, end = quarter_bounds(unit.now, config.tz)
+    used = unit.repo.count_asks(account.id, ask_type, start, end)
+    if used >= cap:
+        raise Conflict(f"{account.name} already had {used} {label(ask_type).lower()} ask(s) this quarter "
+                       f"(limit {cap}). Choose another kind of ask or wait until next quarter.")
+
+
+def compose_ask_text(unit: Unit, ask_type: AskType, account: m.Account, contact: m.Contact | None,
+                     win: m.Win | None, link: str, sender: str) -> str:
+    config = unit.core.config
+    outcome = (metric_text(win.metric_value, win.metric_unit) or label(win.outcome_type).lower()) if win else \
+        "the results you reached"
+    text = config.template(ask_type).format(contact=contact.name.split()[0] if contact else "there",
+                                            company=account.name, outcome=outcome, link=link, sender=sender)
+    if ask_type in config.review_gating.public_review_types:
+        text = f"{text.rstrip()}\n{config.review_gating.incentive_disclosure}"
+    return text.strip()
+
+
+@dataclass
+class AskDraft:
+    ask: m.Ask
+    text: str
+    link: str
+
+
+def draft_ask(core: Core, actor: Actor, nomination_id: int, ask_type: AskType) -> AskDraft:
+    """Accept a nomination by drafting an ask: the text with outcome prompts and the customer's link."""
+    with core.unit() as unit:
+        nom = load(unit, m.Nomination, nomination_id, "nomination")
+        require_account_owner(unit, actor, nom.owner, "ask this customer")
+        account = unit.repo.get(m.Account, nom.account_id)
+        contact = unit.repo.get(m.Contact, nom.contact_id)
+        check_fatigue(unit, account, ask_type)
+        transition(unit, nom, "nomination", OPEN_NOMINATION, NominationState.ACCEPTED, actor, "accepted",
+                   {"decided_by": actor.key, "decided_at": unit.now}, ask_type=ask_type.value)
+        nonce = new_nonce()
+        ask = unit.repo.add(m.Ask(nomination_id=nom.id, account_id=account.id, contact_id=nom.contact_id,
+                                  ask_type=ask_type, owner=nom.owner or actor.key, created_by=actor.key,
+                                  token_nonce=nonce, created_at=unit.now))
+        link = core.links.intake_url(ask.id, nonce, unit.now)
+        ask.text = compose_ask_text(unit, ask_type, account, contact, unit.repo.get(m.Win, nom.win_id), link,
+                                    actor.display)
+        unit.repo.add(ask)
+        unit.audit("ask", ask.id, "drafted", actor.key, to_state=AskState.DRAFTED.value, by_name=actor.display)
+        _refresh_nomination_card(unit, nom, f"{label(ask_type)} ask drafted by {actor.display}")
+    return AskDraft(ask, ask.text, link)
+
+
+def mark_sent(core: Core, actor: Actor, ask_id: int) -> str:
+    with core.unit() as unit:
+        ask = load(unit, m.Ask, ask_id, "ask")
+        require_account_owner(unit, actor, ask.owner, "send this ask")
+        expires = unit.now + timedelta(days=core.config.nudges.ask_expire_days)
+        transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, actor, "sent",
+                   {"sent_at": unit.now, "expires_at": expires})
+        nom = unit.repo.get(m.Nomination, ask.nomination_id)
+        if nom:
+            _refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask sent by {actor.display}")
+    return f"Marked as sent. The link stays valid until {day_label(expires, core.config.tz)}."
+
+
+def decline(core: Core, actor: Actor, ask_id: int, reason: str = "") -> str:
+    """The customer said no (recorded by the owner or from the intake page)."""
+    with core.unit() as unit:
+        ask = load(unit, m.Ask, ask_id, "ask")
+        if actor.platform != "web":
+            require_account_owner(unit, actor, ask.owner, "record this answer")
+        transition(unit, ask, "ask", (AskState.DRAFTED, AskState.SENT), AskState.DECLINED, actor, "declined",
+                   reason=reason[:500])
+        account = unit.repo.get(m.Account, ask.account_id)
+        unit.emit(Effect("dm", cards.notice(f"{account.name} declined the {label(ask.ask_type).lower()} ask",
+                                            reason), person=ask.owner))
+    return "Recorded as declined. Thank you for asking respectfully."

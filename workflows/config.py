@@ -1,0 +1,172 @@
+"""Program configuration (app.yaml): schema, defaults and a loader with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from workflows.states import AskType, Role
+
+
+class ConfigError(ValueError):
+    """app.yaml is missing, unreadable or invalid; the message names the key path."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Channels(_Strict):
+    wins: str = ""
+    nominations: str = ""
+    approvals: str = ""
+    digest: str = ""
+
+
+class Permissions(_Strict):
+    success_acts_on_any_account: bool = False
+
+
+class Scoring(_Strict):
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "nps": 3.0, "nps_trend": 1.0, "usage": 2.0, "time_to_value": 1.0,
+            "fit": 1.0, "support": 1.5, "win_recency": 4.0,
+        }
+    )
+    ideal_customer_profile: dict[str, list[str]] = Field(default_factory=dict)
+    weak_below: float = Field(0.4, ge=0, le=1)
+
+    @field_validator("weights")
+    @classmethod
+    def _non_negative(cls, weights: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in weights.items() if v < 0]
+        if bad:
+            raise ValueError(f"weights must not be negative: {', '.join(bad)}")
+        return weights
+
+
+class Fatigue(_Strict):
+    cooldown_days: int = Field(30, ge=0)
+    per_quarter: dict[AskType, int] = Field(default_factory=lambda: {AskType.REFERENCE_CALL: 1})
+
+
+class ReviewGating(_Strict):
+    public_review_types: list[AskType] = Field(default_factory=lambda: [AskType.STAR_REVIEW])
+    incentive_disclosure: str = "We offer a thank-you for your time, whatever you write."
+
+
+class Intake(_Strict):
+    link_valid_days: int = Field(21, ge=1)
+
+
+class Digest(_Strict):
+    monthly: str = "0 9 1 * *"
+    quarterly: str = "0 9 1 1,4,7,10 *"
+    stuck_after_days: int = Field(14, ge=1)
+
+
+class Nudges(_Strict):
+    nomination_untouched_days: int = Field(7, ge=1)
+    ask_reminder_days: int = Field(5, ge=1)
+    ask_expire_days: int = Field(21, ge=1)
+    review_pending_days: int = Field(3, ge=1)
+    consent_expiring_days: int = Field(30, ge=1)
+
+
+DEFAULT_TEMPLATE = "Hi {contact}, would you share how {company} achieved {outcome}? {link}"
+
+
+class ProgramConfig(_Strict):
+    """Everything in app.yaml."""
+
+    timezone: str = "UTC"
+    public_url: str = "http://localhost:3000"
+    channels: dict[str, Channels] = Field(default_factory=dict)
+    roles: dict[Role, list[str]] = Field(default_factory=dict)
+    permissions: Permissions = Field(default_factory=Permissions)
+    win_reaction: str = "trophy"
+    scoring: Scoring = Field(default_factory=Scoring)
+    fatigue: Fatigue = Field(default_factory=Fatigue)
+    ask_templates: dict[AskType, str] = Field(default_factory=dict)
+    review_gating: ReviewGating = Field(default_factory=ReviewGating)
+    intake: Intake = Field(default_factory=Intake)
+    digest: Digest = Field(default_factory=Digest)
+    nudges: Nudges = Field(default_factory=Nudges)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/London)") from None
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _known_platforms(cls, value: dict[str, Channels]) -> dict[str, Channels]:
+        unknown = set(value) - {"slack", "teams"}
+        if unknown:
+            raise ValueError(f"unknown platform(s) {sorted(unknown)}; use slack and/or teams")
+        return value
+
+    @field_validator("ask_templates")
+    @classmethod
+    def _templates_fill(cls, value: dict[AskType, str]) -> dict[AskType, str]:
+        for ask_type, text in value.items():
+            try:
+                text.format(contact="", company="", outcome="", link="", sender="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"{ask_type}: unknown placeholder {exc}") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def channel(self, platform: str, purpose: str) -> str:
+        """The configured channel for a purpose on a platform, or ""."""
+        channels = self.channels.get(platform)
+        return getattr(channels, purpose, "") if channels else ""
+
+    def platforms_for(self, purpose: str) -> list[str]:
+        """Platforms that have a channel configured for this purpose."""
+        return [p for p in ("slack", "teams") if self.channel(p, purpose)]
+
+    def template(self, ask_type: AskType) -> str:
+        return self.ask_templates.get(ask_type, DEFAULT_TEMPLATE)
+
+
+def _key_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_config(data: object, source: str = "app.yaml") -> ProgramConfig:
+    """Validate parsed YAML; errors name the key path and what is wrong."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of settings")
+    try:
+        return ProgramConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_key_path(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{source}: {problems}") from None
+
+
+def load_config(path: str | Path) -> ProgramConfig:
+    """Read and validate app.yaml."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,245 @@
+"""The customer's story and consent, marketing's review, and publishing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, Field, field_validator
+
+from storage import models as m
+from workflows import cards
+from workflows.actors import Actor, is_owner, require_role, roles_of
+from workflows.core import Core, Unit
+from workflows.effects import Effect
+from workflows.errors import Conflict, InvalidInput, NotAllowed
+from workflows.guards import load, transition
+from workflows.links import BadLink
+from workflows.states import (PLACEMENT_NEEDS_CONSENT, AskState, ConsentChannel, ConsentScope, Decision,
+                              PlacementChannel, PlacementState, Role, StoryState, label)
+from workflows.utm import tracked_url
+
+TEXT_MAX = 3000
+
+
+class ConsentForm(BaseModel):
+    scope: list[ConsentScope] = Field(default_factory=list)
+    channels: list[ConsentChannel] = Field(default_factory=list)
+    expires_on: date | None = None
+    review_before_publish: bool = False
+    signer_name: str = Field(..., min_length=1, max_length=200)
+    signer_email: str = Field("", max_length=254)
+
+
+class StoryForm(BaseModel):
+    """What the customer submits on the intake page."""
+
+    title: str = Field("", max_length=200)
+    body: str = Field("", max_length=TEXT_MAX)
+    goal: str = Field("", max_length=TEXT_MAX)
+    change: str = Field("", max_length=TEXT_MAX)
+    result: str = Field("", max_length=TEXT_MAX)
+    metrics: str = Field("", max_length=500)
+    rating: int | None = Field(None, ge=1, le=5)
+    preferred_time: str = Field("", max_length=200)
+    consent: ConsentForm
+
+    @field_validator("title", "body", "goal", "change", "result", "metrics", "preferred_time", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+
+@dataclass
+class Submitted:
+    story: m.Story
+    consent: m.Consent
+    consent_url: str
+
+
+def _review_card(unit: Unit, story: m.Story, note: str = "") -> cards.Card:
+    account = unit.repo.get(m.Account, story.account_id)
+    contact = unit.repo.get(m.Contact, story.contact_id)
+    return cards.review_card(story, account, contact, unit.repo.consent_for(story.id), unit.core.config.tz, note)
+
+
+def submit_story(core: Core, token: str, form: StoryForm) -> Submitted:
+    """The customer's submission: the ask becomes responded, the story goes to review with its consent."""
+    ask_id, nonce = core.links.read_intake(token, core.now())
+    customer = Actor(platform="web", user_id="customer", name=form.consent.signer_name)
+    if not any((form.body, form.goal, form.change, form.result, form.rating, form.preferred_time)):
+        raise InvalidInput("Please tell us a little about your results before sending.", field="body")
+    with core.unit() as unit:
+        ask = unit.repo.get(m.Ask, ask_id)
+        if ask is None or ask.token_nonce != nonce:
+            raise BadLink("This link is not valid. Check that it was copied in full.")
+        if ask.state not in (AskState.DRAFTED, AskState.SENT):
+            raise BadLink("This link was already used. Thank you, we have your answer.")
+        if ask.state == AskState.DRAFTED:
+            transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent",
+                       {"sent_at": unit.now})
+        transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
+                   {"responded_at": unit.now})
+        nom = unit.repo.get(m.Nomination, ask.nomination_id)
+        story = unit.repo.add(m.Story(
+            ask_id=ask.id, account_id=ask.account_id, contact_id=ask.contact_id, win_id=nom.win_id if nom else None,
+            ask_type=ask.ask_type, owner=ask.owner, submitted_at=unit.now, created_at=unit.now,
+            **form.model_dump(exclude={"consent"})))
+        consent = unit.repo.add(m.Consent(
+            story_id=story.id, view_token=secrets.token_urlsafe(24), granted_at=unit.now,
+            **form.consent.model_dump(mode="json", exclude={"expires_on"}),
+            expires_on=form.consent.expires_on))
+        unit.audit("story", story.id, "submitted", customer.key, to_state=story.state.value)
+        unit.audit("consent", consent.id, "granted", customer.key, scope=consent.scope, channels=consent.channels)
+        unit.emit(Effect("post", _review_card(unit, story), purpose="approvals", ref_key=f"story:{story.id}"))
+        account = unit.repo.get(m.Account, story.account_id)
+        unit.emit(Effect("dm", cards.notice(f"{account.name} answered your {label(ask.ask_type).lower()} ask",
+                                            "Their story is with marketing for review."), person=ask.owner))
+    return Submitted(story, consent, core.links.consent_url(consent.view_token))
+
+
+def _decide(core: Core, actor: Actor, story_id: int, decision: Decision, to: StoryState, verb: str,
+            reason: str = "") -> m.Story:
+    require_role(actor, core.config, Role.MARKETING, doing="review stories")
+    with core.unit() as unit:
+        story = load(unit, m.Story, story_id, "story")
+        transition(unit, story, "story", (StoryState.IN_REVIEW,), to, actor, decision.value,
+                   {"approved_at": unit.now} if to == StoryState.APPROVED else None, reason=reason)
+        unit.repo.add(m.ReviewDecision(story_id=story.id, decision=decision, reason=reason, decided_by=actor.key,
+                                       decided_by_name=actor.display, decided_at=unit.now))
+        note = cards.decision_note(verb, actor.display, unit.now, core.config.tz, reason)
+        unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
+        account = unit.repo.get(m.Account, story.account_id)
+        unit.emit(Effect("dm", cards.notice(f"Story from {account.name}: {verb.lower()}", note), person=story.owner))
+    return story
+
+
+def approve(core: Core, actor: Actor, story_id: int) -> str:
+    _decide(core, actor, story_id, Decision.APPROVED, StoryState.APPROVED, "Approved")
+    return "Approved. Publish it when it goes live."
+
+
+def request_changes(core: Core, actor: Actor, story_id: int, reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say what should change, so the owner can act on it.", field="reason")
+    if len(reason) > 1000:
+        raise InvalidInput("Keep the reason under 1000 characters.", field="reason")
+    _decide(core, actor, story_id, Decision.CHANGES_REQUESTED, StoryState.CHANGES_REQUESTED, "Changes requested",
+            reason)
+    return "Changes requested. The owner has been told why."
+
+
+def reject(core: Core, actor: Actor, story_id: int, reason: str = "") -> str:
+    _decide(core, actor, story_id, Decision.REJECTED, StoryState.REJECTED, "Rejected", reason.strip()[:1000])
+    return "Rejected."
+
+
+class StoryEdit(BaseModel):
+    body: str = Field("", max_length=TEXT_MAX)
+    metrics: str = Field("", max_length=500)
+
+
+def resubmit(core: Core, actor: Actor, story_id: int, edit: StoryEdit) -> str:
+    """The owner edits a story marketing sent back; it returns to review with a fresh card."""
+    with core.unit() as unit:
+        story = load(unit, m.Story, story_id, "story")
+        if not is_owner(actor, story.owner) and Role.ADMIN not in roles_of(actor, core.config):
+            raise NotAllowed("Only the story's owner can edit it.")
+        values = {k: v for k, v in edit.model_dump().items() if v}
+        transition(unit, story, "story", (StoryState.CHANGES_REQUESTED,), StoryState.IN_REVIEW, actor,
+                   "resubmitted", values)
+        unit.emit(Effect("post", _review_card(unit, story, f"Edited by {actor.display} after review"),
+                         purpose="approvals", ref_key=f"story:{story.id}"))
+    return "Sent back to marketing for review."
+
+
+def consent_allows(consent: m.Consent | None, channel: PlacementChannel, today: date) -> str | None:
+    """Why the consent does not allow this placement, or None when it does."""
+    if consent is None:
+        return "the customer has not given consent"
+    if consent.withdrawn_at:
+        return "the customer withdrew consent"
+    if consent.expires_on and consent.expires_on < today:
+        return f"consent expired on {consent.expires_on:%d %b %Y}"
+    needed = PLACEMENT_NEEDS_CONSENT[channel]
+    if needed.value not in consent.channels:
+        return f"the customer did not allow {needed.value.replace('_', ' ')}"
+    return None
+
+
+@dataclass
+class Published:
+    placement: m.Placement
+    tracked_url: str
+
+
+def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, url: str) -> Published:
+    """Record where an approved story goes live; needs approval AND consent for that channel."""
+    require_role(actor, core.config, Role.MARKETING, doing="publish stories")
+    url = url.strip()
+    if not url.startswith(("https://", "http://")) or len(url) > 1000 or " " in url:
+        raise InvalidInput("Enter the full address of the page, starting with https://", field="url")
+    with core.unit() as unit:
+        story = load(unit, m.Story, story_id, "story")
+        if story.state not in (StoryState.APPROVED, StoryState.PUBLISHED):
+            raise Conflict(f"Only approved stories can be published; this one is {story.state.value.replace('_', ' ')}.")
+        today = unit.now.astimezone(core.config.tz).date()
+        refusal = consent_allows(unit.repo.consent_for(story.id), channel, today)
+        if refusal:
+            raise NotAllowed(f"Cannot publish on {label(channel).lower()}: {refusal}.")
+        account = unit.repo.get(m.Account, story.account_id)
+        link = tracked_url(url, story, account, channel)
+        placement = unit.repo.add(m.Placement(story_id=story.id, channel=channel, url=url, tracked_url=link,
+                                              published_by=actor.key, published_at=unit.now))
+        unit.audit("placement", placement.id, "published", actor.key, to_state=PlacementState.LIVE.value, url=url)
+        if story.state == StoryState.APPROVED:
+            transition(unit, story, "story", (StoryState.APPROVED,), StoryState.PUBLISHED, actor, "published",
+                       {"published_at": unit.now})
+        note = f"Published on {label(channel).lower()} by {actor.display}: {url}"
+        unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
+        unit.emit(Effect("post", cards.notice(f"Published: {account.name}'s story", story.title or story.body[:200],
+                                              f"Live on {label(channel).lower()}: {link}"), purpose="wins"))
+        unit.emit(Effect("dm", cards.notice(f"{account.name}'s story is live",
+                                            "Thank the advocate for their time (not their opinion).",
+                                            link), person=story.owner))
+    return Published(placement, link)
+
+
+def _retire_all(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:
+    retired = []
+    for placement in unit.repo.placements(story.id, live_only=True):
+        if unit.repo.guarded_update(m.Placement, placement.id, {"state": PlacementState.LIVE},
+                                    {"state": PlacementState.RETIRED, "retired_at": unit.now,
+                                     "retire_reason": reason}):
+            unit.audit("placement", placement.id, "retired", "system", from_state="live", to_state="retired",
+                       reason=reason)
+            retired.append(placement)
+    return retired
+
+
+def withdraw_consent(core: Core, view_token: str) -> m.Consent:
+    """The customer withdraws consent: the story is withdrawn, every placement retired, marketing told."""
+    with core.unit() as unit:
+        consent = unit.repo.consent_by_token(view_token)
+        if consent is None:
+            raise BadLink("This consent link is not valid.")
+        if not unit.repo.guarded_update(m.Consent, consent.id, {"withdrawn_at": None}, {"withdrawn_at": unit.now}):
+            raise Conflict("Consent was already withdrawn.")
+        unit.audit("consent", consent.id, "withdrawn", "customer")
+        story = unit.repo.get(m.Story, consent.story_id)
+        if story.state != StoryState.WITHDRAWN:
+            unit.repo.guarded_update(m.Story, story.id, {"state": story.state}, {"state": StoryState.WITHDRAWN})
+            unit.audit("story", story.id, "withdrawn", "customer", to_state=StoryState.WITHDRAWN.value)
+        retired = _retire_all(unit, story, "consent withdrawn")
+        account = unit.repo.get(m.Account, story.account_id)
+        urls = [p.url for p in retired]
+        unit.emit(Effect("post", cards.notice(
+            f"Consent withdrawn: {account.name}",
+            "The customer withdrew consent. Take the story down from these places:" if urls else
+            "The customer withdrew consent. The story was not published anywhere yet.",
+            *urls), purpose="approvals"))
+        unit.emit(Effect("update", _review_card(unit, story, "Consent withdrawn by the customer"),
+                         purpose="approvals", ref_key=f"story:{story.id}"))
+    return consent

@@ -1,0 +1,152 @@
+"""Flagging a customer win, and the nomination it produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from storage import models as m
+from workflows import cards
+from workflows.actors import Actor
+from workflows.core import Core, Unit
+from workflows.effects import Effect
+from workflows.errors import Conflict, InvalidInput, NotFound
+from workflows.scoring import exclusion
+from workflows.states import OutcomeType, WinSource
+
+STORY_MAX = 3000
+
+
+class WinForm(BaseModel):
+    """What the person flagging a win states."""
+
+    account_id: int | None = None
+    account_name: str = Field("", max_length=200)
+    contact_name: str = Field("", max_length=200)
+    contact_email: str = Field("", max_length=254)
+    contact_title: str = Field("", max_length=200)
+    outcome_type: OutcomeType = OutcomeType.OTHER
+    metric_value: float | None = None
+    metric_unit: str = Field("", max_length=64)
+    story: str = Field(..., min_length=1, max_length=STORY_MAX)
+    source: WinSource = WinSource.COMMAND
+    source_link: str = Field("", max_length=1000)
+
+    @field_validator("account_name", "contact_name", "contact_email", "contact_title", "metric_unit",
+                     "story", "source_link", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and ("@" not in value or " " in value):
+            raise ValueError("is not an email address")
+        return value.lower()
+
+
+FIELD_NAMES = {"account_name": "Account", "account_id": "Account", "story": "Story", "metric_value": "Metric",
+               "metric_unit": "Metric unit", "contact_email": "Contact email", "contact_name": "Contact",
+               "outcome_type": "Outcome", "source_link": "Source link", "contact_title": "Contact title"}
+
+
+def parse_win_form(data: dict) -> WinForm:
+    """Validate raw form data, naming the field at fault."""
+    try:
+        form = WinForm.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        message = err["msg"]
+        if err["type"] == "missing" or (err["type"] == "string_too_short" and field == "story"):
+            message = "is required"
+        raise InvalidInput(f"{FIELD_NAMES.get(field, field)} {message}.", field=field) from None
+    if form.account_id is None and not form.account_name:
+        raise InvalidInput("Account is required: pick one or type a new name.", field="account_name")
+    return form
+
+
+@dataclass
+class WinOutcome:
+    win: m.Win
+    account: m.Account
+    nomination: m.Nomination | None
+    excluded_because: str | None
+    message: str
+    duplicate: bool = False
+
+
+def _account(unit: Unit, form: WinForm, actor: Actor) -> m.Account:
+    repo = unit.repo
+    if form.account_id is not None:
+        account = repo.get(m.Account, form.account_id)
+        if account is None:
+            raise NotFound("That account no longer exists. Pick another or type its name.")
+        return account
+    account = repo.account_by_name(form.account_name)
+    if account is None:
+        account = repo.add(m.Account(name=form.account_name, name_key=form.account_name.casefold(),
+                                     owner=actor.key, created_at=unit.now))
+        unit.audit("account", account.id, "created", actor.key, to_state="active", owner=actor.key)
+    return account
+
+
+def _contact(unit: Unit, form: WinForm, account: m.Account, actor: Actor) -> m.Contact | None:
+    if not (form.contact_email or form.contact_name):
+        return None
+    contact = unit.repo.find_contact(account.id, form.contact_email, form.contact_name)
+    if contact is None and form.contact_email and form.contact_name:
+        contact = unit.repo.find_contact(account.id, name=form.contact_name)
+    if contact is None:
+        contact = unit.repo.add(m.Contact(account_id=account.id, name=form.contact_name or form.contact_email,
+                                          email=form.contact_email or None, title=form.contact_title,
+                                          created_at=unit.now))
+        unit.audit("contact", contact.id, "created", actor.key)
+    return contact
+
+
+def flag_win(core: Core, actor: Actor, form: WinForm, event_key: str = "") -> WinOutcome:
+    """Record a win, celebrate it in the wins channel, and nominate the customer unless a hard rule excludes them.
+
+    `event_key` (the chat platform's event or view id) makes a retried delivery a no-op.
+    """
+    with core.unit() as unit:
+        if event_key and not unit.repo.claim_event("win", event_key, unit.now):
+            raise Conflict("This win was already recorded.")
+        account = _account(unit, form, actor)
+        contact = _contact(unit, form, account, actor)
+        win = unit.repo.add(m.Win(
+            account_id=account.id, contact_id=contact.id if contact else None, outcome_type=form.outcome_type,
+            metric_value=form.metric_value, metric_unit=form.metric_unit, story=form.story, source=form.source,
+            source_link=form.source_link, flagged_by=actor.key, flagged_by_name=actor.display,
+            created_at=unit.now))
+        unit.audit("win", win.id, "flagged", actor.key, to_state="flagged", source=form.source.value)
+        unit.emit(Effect("post", cards.win_celebration(win, account, contact), purpose="wins"))
+        nomination, why_not = nominate(unit, account, contact, win)
+    if nomination:
+        message = f"Win recorded for {account.name}. Nominated as an advocate (score {nomination.score:.1f})."
+    else:
+        message = f"Win recorded for {account.name}. Not nominated: {why_not}."
+    return WinOutcome(win, account, nomination, why_not, message)
+
+
+def nominate(unit: Unit, account: m.Account, contact: m.Contact | None,
+             win: m.Win | None) -> tuple[m.Nomination | None, str | None]:
+    """Create a nomination and post its card, unless a hard rule excludes the customer."""
+    core = unit.core
+    why_not = exclusion(unit.repo, core.config, account, contact, unit.now)
+    if why_not:
+        unit.audit("account", account.id, "not_nominated", "system", reason=why_not)
+        return None, why_not
+    score = core.scorer.score(unit.repo, account, contact, win, unit.now)
+    nomination = unit.repo.add(m.Nomination(
+        account_id=account.id, contact_id=contact.id if contact else None, win_id=win.id if win else None,
+        score=score.value, max_score=score.max_value, reasons=score.reasons[:4], owner=account.owner,
+        created_at=unit.now))
+    unit.audit("nomination", nomination.id, "proposed", "system", to_state=nomination.state.value)
+    card = cards.nomination_card(nomination, account, contact, win, unit.repo.recent_asks(account.id),
+                                 core.config.tz, core.config.scoring.weak_below)
+    unit.emit(Effect("post", card, purpose="nominations", ref_key=f"nomination:{nomination.id}"))
+    return nomination, None
