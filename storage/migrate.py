@@ -21,7 +21,7 @@ def _config(connection) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema up to date; safe to call from several processes at once."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -330,6 +330,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _created()
     lease_until: datetime | None = _ts()
+    leased_by: str = Field(default="", max_length=32)
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = _created()
     delivered_at: datetime | None = _ts()

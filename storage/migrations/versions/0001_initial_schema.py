@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lease_until', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('leased_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', storage.types.UTCDateTime(timezone=True), nullable=True),

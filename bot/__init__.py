@@ -1,0 +1,1 @@
+"""Chat and web shells around the workflow core: Slack, Teams, intake pages, webhooks, scheduler."""

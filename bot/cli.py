@@ -1,0 +1,102 @@
+"""The `advocacy-bot` command line."""
+
+from __future__ import annotations
+
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from bot.settings import Settings
+from workflows.config import ConfigError, load_config
+
+app = typer.Typer(help="Customer advocacy in Slack and Microsoft Teams.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+digest_app = typer.Typer(help="Leadership digests.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _context():
+    """Settings, validated config, migrated database and core; exits with a clear message on bad config."""
+    from bot.server import build_context
+
+    settings = _settings()
+    try:
+        return build_context(settings)
+    except ConfigError as exc:
+        err.print(f"[red]Invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+          port: int = typer.Option(3000, help="Port to listen on.")) -> None:
+    """Run the bot: Slack, Teams, intake pages, webhooks, scheduler, /healthz and /metrics."""
+    import uvicorn
+
+    from bot.logs import setup_logging
+    from bot.server import create_app
+
+    ctx = _context()
+    setup_logging(ctx.settings.log_level, ctx.settings.secrets())
+    web = create_app(ctx)
+    console.print(f"Database: {ctx.core.engine.url.render_as_string(hide_password=True)}")
+    for name, state in ctx.surfaces.items():
+        console.print(f"  {name:<10} {state}")
+    if not ctx.settings.advocacy_secret.get_secret_value():
+        console.print("[yellow]ADVOCACY_SECRET is not set: customer links use a development key.[/yellow]")
+    console.print(f"Listening on http://{host}:{port}")
+    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    console.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("check-config")
+def check_config(path: str = typer.Argument(None, help="app.yaml to check (default: ADVOCACY_CONFIG).")) -> None:
+    """Validate app.yaml and say which surfaces the environment enables."""
+    settings = _settings()
+    try:
+        config = load_config(path or settings.advocacy_config)
+    except ConfigError as exc:
+        err.print(f"[red]Invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"[green]OK[/green] {path or settings.advocacy_config} (timezone {config.timezone})")
+    for platform in ("slack", "teams"):
+        purposes = [p for p in ("wins", "nominations", "approvals", "digest") if config.channel(platform, p)]
+        console.print(f"  {platform}: channels for {', '.join(purposes) or 'nothing'}")
+    for role, members in config.roles.items():
+        console.print(f"  {role.value}: {len(members)} member(s)")
+
+
+@app.command("demo-data")
+def demo_data(accounts: int = typer.Option(300, min=1, max=100000, help="How many accounts to generate."),
+              seed: int = typer.Option(7, help="Random seed, for a repeatable sample.")) -> None:
+    """Load a realistic sample program, so queues and digests show something without Slack."""
+    from storage.outbox import discard_pending
+    from workflows.demo import load_demo
+
+    ctx = _context()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Generating demo data", total=accounts)
+        counts = load_demo(ctx.core, accounts=accounts, seed=seed,
+                           progress=lambda n: progress.update(task, completed=n))
+    parked = discard_pending(ctx.core.engine, "demo data is not posted to chat", ctx.core.now())
+    console.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" created ({parked} chat posts not sent).")
+
+

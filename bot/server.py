@@ -1,0 +1,88 @@
+"""The one web server: Slack events, Teams messages, intake pages, webhooks, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+from typing import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot import metrics
+from bot.context import BotContext
+from bot.delivery import OutboxWorker
+from bot.logs import request_id
+from bot.settings import Settings
+from storage.db import make_engine, ping
+from storage.migrate import upgrade
+from workflows.config import ProgramConfig, load_config
+from workflows.core import Core, system_clock
+
+log = logging.getLogger(__name__)
+
+# Each surface mounts its routes and senders, and says in ctx.surfaces whether it is on.
+SURFACES: list[Callable[[FastAPI, BotContext], None]] = []
+
+
+def build_context(settings: Settings, config: ProgramConfig | None = None,
+                  clock: Callable = system_clock) -> BotContext:
+    """Load configuration, migrate the database and build the core."""
+    config = config or load_config(settings.advocacy_config)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return BotContext(settings=settings, core=Core(engine, config, settings.link_secret(), clock=clock))
+
+
+def create_app(ctx: BotContext) -> FastAPI:
+    """Mount every surface on one FastAPI app; background work starts with the server."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        worker = OutboxWorker(ctx.core.engine, ctx.senders, ctx.core.clock)
+        tasks = [asyncio.create_task(worker.run_forever(ctx.settings.outbox_poll_seconds))]
+        tasks += [asyncio.create_task(start()) for start in ctx.background]
+        yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    app = FastAPI(title="Advocacy bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.ctx = ctx
+    for mount in SURFACES:
+        mount(app, ctx)
+
+    @app.middleware("http")
+    async def _request_context(request: Request, call_next):
+        request_id.set(request.headers.get("x-request-id") or uuid.uuid4().hex[:16])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("unhandled error on %s", request.url.path)
+            response = JSONResponse({"error": "internal error"}, status_code=500)
+        route = request.scope.get("route")
+        metrics.REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+        response.headers["x-request-id"] = request_id.get()
+        log.debug("%s %s %s %.1fms", request.method, request.url.path, response.status_code,
+                  (time.perf_counter() - started) * 1000)
+        return response
+
+    @app.get("/healthz")
+    async def healthz():
+        try:
+            await asyncio.to_thread(ping, ctx.core.engine)
+        except Exception as exc:
+            log.error("health check failed: %s", type(exc).__name__)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return {"status": "ok", "database": "ok", "surfaces": ctx.surfaces}
+
+    @app.get("/metrics")
+    async def prometheus():
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
