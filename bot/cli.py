@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from bot.settings import Settings
@@ -30,7 +31,7 @@ def _context():
     try:
         return build_context(settings)
     except ConfigError as exc:
-        err.print(f"[red]Invalid configuration:[/red] {exc}")
+        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -74,7 +75,7 @@ def check_config(path: str = typer.Argument(None, help="app.yaml to check (defau
     try:
         config = load_config(path or settings.advocacy_config)
     except ConfigError as exc:
-        err.print(f"[red]Invalid configuration:[/red] {exc}")
+        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     console.print(f"[green]OK[/green] {path or settings.advocacy_config} (timezone {config.timezone})")
     for platform in ("slack", "teams"):

@@ -141,8 +141,14 @@ class ProgramConfig(_Strict):
         return self.ask_templates.get(ask_type, DEFAULT_TEMPLATE)
 
 
-def _key_path(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
+def _problem(error: dict) -> str:
+    """'roles.wizards: not a known key (…)' from a pydantic error."""
+    loc = [str(part) for part in error["loc"]]
+    message = error["msg"]
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        message = f"not a known key ({message})"
+    return f"{'.'.join(loc) or '(top level)'}: {message}"
 
 
 def parse_config(data: object, source: str = "app.yaml") -> ProgramConfig:
@@ -154,7 +160,7 @@ def parse_config(data: object, source: str = "app.yaml") -> ProgramConfig:
     try:
         return ProgramConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_key_path(e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(_problem(e) for e in exc.errors())
         raise ConfigError(f"{source}: {problems}") from None
 
 

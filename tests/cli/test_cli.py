@@ -1,0 +1,97 @@
+"""The command line as a new user runs it: check-config, migrate, demo-data, serve."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from storage import models as m
+from storage.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADVOCACY_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_check_config_accepts_the_shipped_app_yaml(env):
+    result = runner.invoke(app, ["check-config"])
+    assert result.exit_code == 0, result.output
+    assert "slack: channels for wins, nominations, approvals, digest" in result.output
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("timezone: Mars/Olympus\n", "timezone: Value error, unknown timezone 'Mars/Olympus'"),
+    ("roles:\n  wizards: [U1]\n", "roles.wizards: not a known key (Input should be 'success'"),
+    ("channels:\n  discord: {wins: x}\n", "unknown platform(s) ['discord']"),
+    ("nudges:\n  ask_reminder_days: -1\n", "nudges.ask_reminder_days: Input should be greater than or equal to 1"),
+    ("ask_templates:\n  star_review: 'Hi {name}'\n", "star_review: unknown placeholder 'name'"),
+    ("digest: [\n", "not valid YAML"),
+])
+def test_invalid_config_names_the_key_path(env, yaml_text, message):
+    path = env / "bad.yaml"
+    path.write_text(yaml_text)
+    result = runner.invoke(app, ["check-config", str(path)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_migrate_then_demo_data_fills_queues(env):
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    result = runner.invoke(app, ["demo-data", "--accounts", "40"])
+    assert result.exit_code == 0, result.output
+    assert "40 accounts" in result.output
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(m.Win)).one() > 5
+        assert session.exec(select(func.count()).select_from(m.Story)).one() > 0
+        pending = session.exec(select(func.count()).select_from(m.OutboxMessage)
+                               .where(m.OutboxMessage.state == "pending")).one()
+    assert pending == 0  # demo data never reaches real channels
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_starts_without_chat_credentials_and_answers_health(env):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+                time.sleep(0.2)
+        assert health.status_code == 200 and health.json()["database"] == "ok"
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert "advocacy_outbox_pending" in metrics
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert f"Listening on http://127.0.0.1:{port}" in output
+    assert "ADVOCACY_SECRET is not set" in output
