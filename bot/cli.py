@@ -42,10 +42,17 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
     import uvicorn
 
     from bot.logs import setup_logging
+    from bot.replicas import ReplicaError, claim_sqlite_schedule
     from bot.server import create_app
 
     ctx = _context()
     setup_logging(ctx.settings.log_level, ctx.settings.secrets())
+    if ctx.settings.scheduler:
+        try:
+            lock = claim_sqlite_schedule(ctx.settings.database_url)  # noqa: F841 - held until exit
+        except ReplicaError as exc:
+            err.print(f"[red]Refusing to start:[/red] {escape(str(exc))}")
+            raise typer.Exit(3) from None
     web = create_app(ctx)
     console.print(f"Database: {ctx.core.engine.url.render_as_string(hide_password=True)}")
     for name, state in ctx.surfaces.items():

@@ -74,24 +74,55 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _start(port: int, **env) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **env})
+
+
+def _wait_healthy(proc: subprocess.Popen, port: int) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        except httpx.TransportError:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    return proc.communicate(timeout=10)[0]
+
+
 def test_serve_starts_without_chat_credentials_and_answers_health(env):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+    proc = _start(port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
-                time.sleep(0.2)
+        health = _wait_healthy(proc, port)
         assert health.status_code == 200 and health.json()["database"] == "ok"
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
         assert "advocacy_outbox_pending" in metrics
     finally:
-        proc.terminate()
-        output = proc.communicate(timeout=10)[0]
+        output = _stop(proc)
     assert f"Listening on http://127.0.0.1:{port}" in output
     assert "ADVOCACY_SECRET is not set" in output
+
+
+def test_second_scheduling_process_on_one_sqlite_file_is_refused(env):
+    first_port = _free_port()
+    first = _start(first_port)
+    try:
+        _wait_healthy(first, first_port)
+        second = _start(_free_port())
+        output = second.communicate(timeout=30)[0]
+        assert second.returncode == 3
+        assert "SQLite serves a single replica" in " ".join(output.split())
+        third_port = _free_port()
+        third = _start(third_port, SCHEDULER="false")
+        try:
+            assert _wait_healthy(third, third_port).status_code == 200
+        finally:
+            _stop(third)
+    finally:
+        _stop(first)
