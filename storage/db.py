@@ -41,7 +41,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
@@ -58,9 +58,13 @@ def make_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commits on success, rolls back everything on error."""
-    with Session(engine, expire_on_commit=False) as session:
+def transaction(engine: Engine, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back everything on error.
+
+    `read_only` skips SQLite's write lock (BEGIN IMMEDIATE) for transactions that only read.
+    """
+    bind = engine.execution_options(read_only=True) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
         with session.begin():
             yield session
 

@@ -35,7 +35,8 @@ class Job:
 def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20) -> list[list[Job]]:
     """Lease up to `max_lanes` lanes that are due; each lane's jobs come back in order."""
     worker = uuid.uuid4().hex
-    lanes: list[list[Job]] = []
+    until = now + LEASE
+    free = or_(m.OutboxMessage.lease_until.is_(None), m.OutboxMessage.lease_until < now)
     with transaction(engine) as session:
         heads = (
             select(m.OutboxMessage.lane, func.min(m.OutboxMessage.id).label("head"))
@@ -44,38 +45,41 @@ def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20
             .subquery()
         )
         due = session.exec(
-            select(m.OutboxMessage.id, m.OutboxMessage.lane)
+            select(m.OutboxMessage.id)
             .join(heads, heads.c.head == m.OutboxMessage.id)
-            .where(m.OutboxMessage.next_attempt_at <= now,
-                   or_(m.OutboxMessage.lease_until.is_(None), m.OutboxMessage.lease_until < now))
+            .where(m.OutboxMessage.next_attempt_at <= now, free)
             .order_by(m.OutboxMessage.id)
             .limit(max_lanes)
         ).all()
-    until = now + LEASE
-    for head_id, lane in due:
-        with transaction(engine) as session:
-            won = session.execute(
-                update(m.OutboxMessage)
-                .where(m.OutboxMessage.id == head_id, m.OutboxMessage.state == OutboxState.PENDING,
-                       or_(m.OutboxMessage.lease_until.is_(None), m.OutboxMessage.lease_until < now))
-                .values(lease_until=until, leased_by=worker)
-            ).rowcount == 1
-            if not won:
-                continue
-            rows = session.exec(
-                select(m.OutboxMessage)
-                .where(m.OutboxMessage.lane == lane, m.OutboxMessage.state == OutboxState.PENDING,
-                       m.OutboxMessage.id >= head_id,
-                       or_(m.OutboxMessage.id == head_id, m.OutboxMessage.lease_until.is_(None),
-                           m.OutboxMessage.lease_until < now))
-                .order_by(m.OutboxMessage.id)
-                .limit(per_lane)
-            ).all()
-            ids = [r.id for r in rows]
-            session.execute(update(m.OutboxMessage).where(col(m.OutboxMessage.id).in_(ids))
-                            .values(lease_until=until, leased_by=worker))
-            lanes.append([Job(r.id, r.platform, r.lane, r.effect, r.attempts) for r in rows])
-    return lanes
+        if not due:
+            return []
+        # The guarded update decides which lanes are ours when workers race for the same heads.
+        won = session.execute(
+            update(m.OutboxMessage)
+            .where(col(m.OutboxMessage.id).in_(due), m.OutboxMessage.state == OutboxState.PENDING, free)
+            .values(lease_until=until, leased_by=worker)
+            .returning(m.OutboxMessage.id, m.OutboxMessage.lane)
+        ).all()
+        if not won:
+            return []
+        head_of = {lane: head_id for head_id, lane in won}
+        ranked = (
+            select(m.OutboxMessage.id, m.OutboxMessage.platform, m.OutboxMessage.lane, m.OutboxMessage.effect,
+                   m.OutboxMessage.attempts,
+                   func.row_number().over(partition_by=m.OutboxMessage.lane, order_by=m.OutboxMessage.id).label("rn"))
+            .where(col(m.OutboxMessage.lane).in_(list(head_of)), m.OutboxMessage.state == OutboxState.PENDING,
+                   m.OutboxMessage.id >= min(head_of.values()), or_(m.OutboxMessage.leased_by == worker, free))
+            .subquery()
+        )
+        rows = session.execute(select(ranked).where(ranked.c.rn <= per_lane).order_by(ranked.c.lane, ranked.c.id)).all()
+        lanes: dict[str, list[Job]] = {lane: [] for lane in head_of}
+        for row in rows:
+            if row.id >= head_of[row.lane]:
+                lanes[row.lane].append(Job(row.id, row.platform, row.lane, row.effect, row.attempts))
+        ids = [job.id for jobs in lanes.values() for job in jobs]
+        session.execute(update(m.OutboxMessage).where(col(m.OutboxMessage.id).in_(ids))
+                        .values(lease_until=until, leased_by=worker))
+    return [lanes[lane] for _, lane in sorted(won)]
 
 
 def delivered(engine: Engine, job: Job, now: datetime, ref: tuple[str, str, str] | None = None) -> None:
@@ -129,14 +133,14 @@ def save_chat_ref(repo: Repo, platform: str, ref_key: str, channel: str, message
 
 
 def chat_ref(engine: Engine, platform: str, ref_key: str) -> m.ChatRef | None:
-    with transaction(engine) as session:
+    with transaction(engine, read_only=True) as session:
         return session.exec(select(m.ChatRef).where(m.ChatRef.platform == platform,
                                                     m.ChatRef.ref_key == ref_key)).first()
 
 
 def stats(engine: Engine, now: datetime) -> tuple[int, float]:
     """(pending count, age in seconds of the oldest pending message)."""
-    with transaction(engine) as session:
+    with transaction(engine, read_only=True) as session:
         count, oldest = session.exec(
             select(func.count(), func.min(m.OutboxMessage.created_at))
             .where(m.OutboxMessage.state == OutboxState.PENDING)).one()

@@ -197,12 +197,12 @@ class Repo:
         stmt = select(m.Nomination).where(
             col(m.Nomination.state).in_([NominationState.PROPOSED, NominationState.SNOOZED]))
         if owners is not None:
-            stmt = stmt.where(func.lower(m.Nomination.owner).in_([o.lower() for o in owners]))
+            stmt = stmt.where(col(m.Nomination.owner).in_(list(owners)))
         return list(self.session.exec(stmt.order_by(col(m.Nomination.score).desc()).limit(limit)))
 
     def asks_owned(self, owners: Iterable[str], limit: int = 20) -> list[m.Ask]:
         stmt = select(m.Ask).where(col(m.Ask.state).in_(_OPEN_ASKS),
-                                   func.lower(m.Ask.owner).in_([o.lower() for o in owners]))
+                                   col(m.Ask.owner).in_(list(owners)))
         return list(self.session.exec(stmt.order_by(m.Ask.created_at).limit(limit)))
 
     def stories_in(self, states: Iterable[StoryState], limit: int = 20) -> list[m.Story]:
@@ -210,7 +210,7 @@ class Repo:
         return list(self.session.exec(stmt.order_by(m.Story.created_at).limit(limit)))
 
     def wins_by(self, flagger_ids: Iterable[str], limit: int = 10) -> list[m.Win]:
-        stmt = select(m.Win).where(func.lower(m.Win.flagged_by).in_([f.lower() for f in flagger_ids]))
+        stmt = select(m.Win).where(col(m.Win.flagged_by).in_(list(flagger_ids)))
         return list(self.session.exec(stmt.order_by(col(m.Win.created_at).desc()).limit(limit)))
 
     def audit_trail(self, entity: str, entity_id: int) -> list[m.AuditEvent]:

@@ -28,6 +28,10 @@ class Actor:
     def display(self) -> str:
         return self.name or self.email or self.user_id or "someone"
 
+    def record_keys(self) -> set[str]:
+        """The values that stand for this person in stored records (owner, flagged_by)."""
+        return {k for k in (self.user_id, self.email.lower()) if k}
+
     def identities(self) -> set[str]:
         """Every lower-cased identifier that may name this person in app.yaml or on a record."""
         ids = {self.user_id.lower(), self.email.lower(), *(g.lower() for g in self.groups)}

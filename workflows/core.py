@@ -41,9 +41,9 @@ class Core:
                                                     ("wins", "nominations", "approvals", "digest"))]
 
     @contextmanager
-    def unit(self) -> Iterator[Unit]:
+    def unit(self, read_only: bool = False) -> Iterator[Unit]:
         """One transaction: state changes, audit rows and outbox rows commit together or not at all."""
-        with transaction(self.engine) as session:
+        with transaction(self.engine, read_only=read_only) as session:
             yield Unit(Repo(session), self)
 
 

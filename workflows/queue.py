@@ -32,7 +32,7 @@ def my_queue(core: Core, actor: Actor) -> Queue:
     roles = roles_of(actor, core.config)
     tz = core.config.tz
     queue = Queue()
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         repo = unit.repo
         names = {}
 
@@ -43,14 +43,14 @@ def my_queue(core: Core, actor: Actor) -> Queue:
 
         if Role.SUCCESS in roles:
             any_account = Role.ADMIN in roles or core.config.permissions.success_acts_on_any_account
-            owners = None if any_account else actor.identities()
+            owners = None if any_account else actor.record_keys()
             queue.sections["Nominations"] = [
                 QueueItem("nomination", n.id, account_name(n.account_id),
                           f"score {n.score:.1f}; {n.state.value}") for n in repo.nominations_owned(owners)]
             queue.sections["Open asks"] = [
                 QueueItem("ask", a.id, account_name(a.account_id),
                           f"{label(a.ask_type)}, {a.state.value} {day_label(a.sent_at or a.created_at, tz)}")
-                for a in repo.asks_owned(actor.identities())]
+                for a in repo.asks_owned(actor.record_keys())]
         if Role.MARKETING in roles:
             queue.sections["Reviews"] = [
                 QueueItem("review", s.id, account_name(s.account_id),
@@ -61,5 +61,5 @@ def my_queue(core: Core, actor: Actor) -> Queue:
                 for s in repo.stories_in([StoryState.APPROVED])]
         queue.sections["My wins"] = [
             QueueItem("win", w.id, account_name(w.account_id), w.story[:80])
-            for w in repo.wins_by(actor.identities())]
+            for w in repo.wins_by(actor.record_keys())]
     return queue

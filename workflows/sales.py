@@ -34,7 +34,7 @@ def _words(text: str) -> set[str]:
 def find_proof(core: Core, query: str, limit: int = 5) -> list[Proof]:
     """Approved or published stories with consent in force, best match on customer, industry, segment, outcome."""
     wanted = _words(query)
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         today = unit.now.astimezone(core.config.tz).date()
         rows = unit.repo.proof_candidates(today)
     found = []
