@@ -211,7 +211,7 @@ class Repo:
 
     def wins_by(self, flagger_ids: Iterable[str], limit: int = 10) -> list[m.Win]:
         stmt = select(m.Win).where(col(m.Win.flagged_by).in_(list(flagger_ids)))
-        return list(self.session.exec(stmt.order_by(col(m.Win.created_at).desc()).limit(limit)))
+        return list(self.session.exec(stmt.order_by(col(m.Win.created_at).desc(), col(m.Win.id).desc()).limit(limit)))
 
     def audit_trail(self, entity: str, entity_id: int) -> list[m.AuditEvent]:
         stmt = select(m.AuditEvent).where(m.AuditEvent.entity == entity, m.AuditEvent.entity_id == entity_id)
