@@ -108,3 +108,7 @@ def demo_data(accounts: int = typer.Option(300, min=1, max=100000, help="How man
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" created ({parked} chat posts not sent).")
 
 
+from bot.cli_digest import preview as digest_preview, send as digest_send  # noqa: E402
+
+digest_app.command("preview")(digest_preview)
+digest_app.command("send")(digest_send)

@@ -17,6 +17,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.delivery import OutboxWorker
 from bot.logs import request_id
+from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
 from storage.db import make_engine, ping
 from storage.migrate import upgrade
@@ -26,7 +27,9 @@ from workflows.core import Core, system_clock
 log = logging.getLogger(__name__)
 
 # Each surface mounts its routes and senders, and says in ctx.surfaces whether it is on.
-SURFACES: list[Callable[[FastAPI, BotContext], None]] = []
+SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
+    mount_scheduler,
+]
 
 
 def build_context(settings: Settings, config: ProgramConfig | None = None,

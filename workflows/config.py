@@ -64,9 +64,16 @@ class Intake(_Strict):
 
 
 class Digest(_Strict):
-    monthly: str = "0 9 1 * *"
+    monthly: str = "0 9 1 * *"  # crontab (minute hour day month weekday) in `timezone`
     quarterly: str = "0 9 1 1,4,7,10 *"
     stuck_after_days: int = Field(14, ge=1)
+
+    @field_validator("monthly", "quarterly")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("use a 5-field crontab: minute hour day month weekday, e.g. '0 9 1 * *'")
+        return value
 
 
 class Nudges(_Strict):

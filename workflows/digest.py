@@ -1,0 +1,341 @@
+"""The leadership digest: a period's numbers against the previous period, as data and as a neutral card.
+
+Posting claims the period with a unique DigestRun row in the same transaction that writes the outbox
+rows, so however many replicas or commands try, each period is posted once (re-posts are explicit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from storage import digest_queries as q
+from storage import models as m
+from workflows.core import Core
+from workflows.effects import Button, Card, Effect, Fact, Image
+from workflows.errors import Conflict, InvalidInput
+from workflows.periods import Period, containing
+from workflows.states import PlacementChannel, label
+from workflows.text import clip, stamp
+
+TREND = 6  # periods in the NPS trend
+TOP = 3  # people thanked by name
+STUCK_SHOWN = 3  # oldest items listed per kind
+TEXT_LIMIT = 2900  # under Block Kit's 3000 characters per section
+DIMENSIONS = ("segment", "industry", "region")
+FUNNEL = (("wins", "Wins flagged"), ("nominations", "Nominations"), ("asks_sent", "Asks sent"),
+          ("responses", "Responses"), ("approved", "Approved"), ("published", "Published"))
+CYCLES = (("win_to_ask", "win → ask"), ("ask_to_response", "ask → response"), ("review", "review"),
+          ("win_to_published", "win → published"))
+
+
+@dataclass
+class Share:
+    value: str
+    accounts: int
+    advocates: int
+    account_share: float
+    advocate_share: float
+
+
+@dataclass
+class Digest:
+    """A period's numbers; `previous_*` are the period before, `nps_trend` ends with this period."""
+
+    period: Period
+    generated_at: datetime
+    activity: q.Activity
+    previous_activity: q.Activity
+    cycles: q.CycleTimes
+    previous_cycles: q.CycleTimes
+    nps_trend: list[tuple[Period, q.Nps]]
+    placements: dict[str, int]
+    advocates: list[q.Person]
+    flaggers: list[q.Person]
+    coverage: dict[str, list[Share]]
+    stuck: dict[str, tuple[int, list[q.StuckItem]]]
+    stuck_after_days: int
+    timezone: str = "UTC"
+
+    @property
+    def previous(self) -> Period:
+        return self.period.previous()
+
+    @property
+    def partial(self) -> bool:
+        return not self.period.is_complete(self.generated_at)
+
+    @property
+    def nps(self) -> q.Nps:
+        return self.nps_trend[-1][1]
+
+    @property
+    def previous_nps(self) -> q.Nps:
+        return self.nps_trend[-2][1]
+
+
+def build_digest(core: Core, period: Period, now: datetime | None = None) -> Digest:
+    """Compute the digest of a period (to date, when it is not over yet)."""
+    now = now or core.now()
+    trend = period.trend(TREND)
+    edges = [p.start_utc for p in trend] + [period.end_utc]
+    with core.unit() as unit:
+        session = unit.repo.session
+        activity = q.activity(session, edges[-3:])
+        cycles = q.cycle_times(session, edges[-3:])
+        nps = q.nps(session, edges)
+        start, end = period.start_utc, period.end_utc
+        digest = Digest(
+            period=period, generated_at=now, activity=activity[1], previous_activity=activity[0],
+            cycles=cycles[1], previous_cycles=cycles[0], nps_trend=list(zip(trend, nps)),
+            placements=q.placements_by_channel(session, start, end),
+            advocates=q.top_advocates(session, start, end, TOP), flaggers=q.top_flaggers(session, start, end, TOP),
+            coverage=_coverage(q.coverage(session, min(end, now))),
+            stuck=q.stuck(session, now - timedelta(days=core.config.digest.stuck_after_days), STUCK_SHOWN),
+            stuck_after_days=core.config.digest.stuck_after_days, timezone=core.config.timezone)
+    return digest
+
+
+def _coverage(cells: list[q.CoverageCell]) -> dict[str, list[Share]]:
+    """Per dimension: each value's share of all accounts and of accounts with proof, biggest first."""
+    out = {}
+    for dim in DIMENSIONS:
+        totals: dict[str, list[int]] = {}
+        for cell in cells:
+            bucket = totals.setdefault(getattr(cell, dim) or "unspecified", [0, 0])
+            bucket[0] += cell.accounts
+            bucket[1] += cell.advocates
+        all_accounts = sum(a for a, _ in totals.values())
+        all_advocates = sum(p for _, p in totals.values())
+        shares = [Share(value, a, p, a / all_accounts if all_accounts else 0, p / all_advocates if all_advocates else 0)
+                  for value, (a, p) in totals.items()]
+        out[dim] = sorted(shares, key=lambda s: (-s.accounts, s.value))
+    return out
+
+
+# --- the card ------------------------------------------------------------------------------------
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _change(current: float, previous: float, fmt: Callable[[float], str] = _num) -> str:
+    if current == previous:
+        return "same as before"
+    return f"{'up' if current > previous else 'down'} {fmt(abs(current - previous))}"
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole:.0%}" if whole else "–"
+
+
+def nps_score(n: q.Nps) -> float | None:
+    return (n.promoters - n.detractors) * 100 / n.responses if n.responses else None
+
+
+def _signed(score: float | None) -> str:
+    return "no answers" if score is None else f"{score:+.0f}"
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _funnel(a: q.Activity) -> str:
+    steps = []
+    before = None
+    for attr, name in FUNNEL:
+        value = getattr(a, attr)
+        steps.append(f"{name if not steps else name.lower()} {value:,}" +
+                     (f" ({_pct(value, before)})" if before is not None else ""))
+        before = value
+    return " → ".join(steps)
+
+
+def _cycle_text(c: q.CycleTimes) -> str:
+    parts = []
+    for attr, name in CYCLES:
+        spread: q.Spread = getattr(c, attr)
+        parts.append(f"{name} {_days(spread.median)} / {_days(spread.p90)} days" if spread.count else
+                     f"{name} –")
+    return "; ".join(parts)
+
+
+def _people(people: list[q.Person]) -> str:
+    return ", ".join(f"{p.name} ({p.count})" for p in people)
+
+
+def _coverage_text(coverage: dict[str, list[Share]]) -> str:
+    shares = coverage.get("segment", [])
+    if not any(s.advocates for s in shares):
+        return "Coverage: no account has an approved story yet, so the proof library says nothing about any segment."
+    lines = ["Coverage (share of accounts with approved stories vs share of all accounts):"]
+    gaps = []
+    for dim in DIMENSIONS:
+        values = coverage[dim][:6]
+        lines.append(f"{dim.capitalize()}: " + ", ".join(
+            f"{s.value} {s.advocate_share:.0%} vs {s.account_share:.0%}" for s in values))
+        gaps += [f"{s.value} ({dim})" for s in coverage[dim]
+                 if s.account_share >= 0.1 and s.advocate_share < s.account_share / 2]
+    if gaps:
+        lines.append("Under-represented: " + ", ".join(gaps[:8]) + ".")
+    return "\n".join(lines)
+
+
+def _stuck_text(d: Digest) -> tuple[str, list[Button]]:
+    counts = {kind: d.stuck[kind][0] for kind in ("nomination", "ask", "review")}
+    if not any(counts.values()):
+        return f"Nothing stuck: no nomination, ask or review has waited more than {d.stuck_after_days} days.", []
+    summary = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+    lines = [f"Stuck for more than {d.stuck_after_days} days: {summary}. Oldest:"]
+    buttons = []
+    waiting = {"nomination": "not acted on", "ask": "no answer", "review": "waiting for review"}
+    for kind in ("nomination", "ask", "review"):
+        for item in d.stuck[kind][1]:
+            age = (d.generated_at - item.since).days
+            owner = f", owner {item.owner}" if item.owner else ""
+            lines.append(f"• {kind.capitalize()} #{item.item_id} for {item.account}: {waiting[kind]} "
+                         f"for {age} days{owner}")
+            if kind == "nomination":
+                buttons.append(Button(clip(f"Ask {item.account}", 75), "nomination.ask", str(item.item_id)))
+    return "\n".join(lines), buttons
+
+
+def digest_card(d: Digest) -> Card:
+    """The digest as a neutral card: readable without the chart and within Block Kit and Adaptive Card limits."""
+    a, b = d.activity, d.previous_activity
+    prev = d.previous.short
+    title = f"Advocacy digest: {d.period.label}" + (" so far" if d.partial else "")
+    rating = f", average {a.rating_sum / a.reviews:.1f} of 5" if a.reviews else ""
+    score, previous_score = nps_score(d.nps), nps_score(d.previous_nps)
+    nps_fact = _signed(score)
+    if score is not None and previous_score is not None:
+        nps_fact += f" ({_change(score, previous_score, lambda v: f'{v:.0f}')})"
+    facts = [
+        Fact("Wins flagged", f"{a.wins:,} ({_change(a.wins, b.wins)})"),
+        Fact("Stories published", f"{a.published:,} ({_change(a.published, b.published)})"),
+        Fact("NPS", nps_fact),
+        Fact("Reviews", f"{a.reviews:,}{rating} ({_change(a.reviews, b.reviews)})"),
+        Fact("Referrals", f"{a.referrals_made:,} made, {a.referrals_converted:,} converted "
+                          f"({_change(a.referrals_made, b.referrals_made)})"),
+        Fact("Stories used in deals", f"{a.deal_stories:,} in {a.deal_uses:,} opportunit"
+                                      f"{'y' if a.deal_uses == 1 else 'ies'} ({_change(a.deal_uses, b.deal_uses)})"),
+        Fact("Pipeline influenced", f"{_num(a.pipeline)} ({_change(a.pipeline, b.pipeline)})"),
+        Fact("Revenue influenced", f"{_num(a.revenue)} won ({_change(a.revenue, b.revenue)})"),
+    ]
+    trend = ", ".join(f"{p.short} {_signed(nps_score(n)) if n.responses else '–'}" for p, n in d.nps_trend)
+    n = d.nps
+    nps_line = (f"NPS {_signed(score)}: {_pct(n.promoters, n.responses)} promoters, "
+                f"{_pct(n.detractors, n.responses)} detractors, {n.responses:,} answers "
+                f"({prev}: {_signed(previous_score)}). " if n.responses else "No NPS answers this period. ")
+    placements = ", ".join(f"{label(PlacementChannel(c))} {v:,}" for c, v in
+                           sorted(d.placements.items(), key=lambda kv: (-kv[1], kv[0])))
+    thanks = []
+    if d.advocates:
+        thanks.append(f"Most stories and referrals from {_people(d.advocates)}.")
+    if d.flaggers:
+        thanks.append(f"Most wins flagged by {_people(d.flaggers)}.")
+    stuck, buttons = _stuck_text(d)
+    body = [
+        f"Funnel: {_funnel(a)}.\n{prev}: {_funnel(b)}.",
+        f"Cycle times, median / 90th percentile: {_cycle_text(d.cycles)}.\n{prev}: {_cycle_text(d.previous_cycles)}.",
+        f"{nps_line}Trend: {trend}.",
+        f"Placements: {placements or 'none'}.",
+        ("Thank you! " + " ".join(thanks)) if thanks else "No wins or stories to thank anyone for yet.",
+        _coverage_text(d.coverage),
+        stuck,
+    ]
+    note = (f"Compared with {d.previous.label}. Periods in {d.timezone}. "
+            f"Generated {stamp(d.generated_at, d.period.tz)}.")
+    return Card(title=title, body=[clip(text, TEXT_LIMIT) for text in body], facts=facts, buttons=buttons[:STUCK_SHOWN],
+                note=note)
+
+
+def digest_text(card: Card) -> str:
+    """The card as plain text, for the terminal."""
+    lines = [card.title, "=" * len(card.title), ""]
+    width = max((len(f.label) for f in card.facts), default=0)
+    lines += [f"{f.label:<{width}}  {f.value}" for f in card.facts]
+    for paragraph in card.body:
+        lines += ["", paragraph]
+    if card.buttons:
+        lines += ["", "Act: " + ", ".join(f"{b.label} ({b.action} {b.value})" for b in card.buttons)]
+    if card.note:
+        lines += ["", card.note]
+    return "\n".join(lines)
+
+
+# --- posting once --------------------------------------------------------------------------------
+
+ChartMaker = Callable[[Digest], Image | None]
+
+
+@dataclass
+class Posted:
+    period: Period
+    run_id: int
+    run_key: str  # '2026-10', or '2026-10#2' for a re-post
+    outbox_rows: int
+    card: Card
+
+
+def posted_runs(core: Core, period: Period) -> list[m.DigestRun]:
+    with core.unit() as unit:
+        return q.digest_runs(unit.repo.session, period.kind, period.key)
+
+
+def _already(period: Period, run: m.DigestRun, tz) -> Conflict:
+    who = "" if run.requested_by == "scheduler" else f" by {run.requested_by}"
+    return Conflict(f"The {period.label} digest was already posted on {stamp(run.created_at, tz)}{who}. "
+                    "Use --again to post it once more.")
+
+
+def post_digest(core: Core, period: Period, requested_by: str = "scheduler", chart: ChartMaker | None = None,
+                again: bool = False) -> Posted:
+    """Post a period's digest to every digest channel, once.
+
+    Without `again`, a period already claimed raises Conflict. With `again`, this call claims the next
+    re-post key ('2026-10#2', …), so it also posts exactly once whoever else is posting.
+    """
+    if not core.config.platforms_for("digest"):
+        raise InvalidInput("No digest channel is configured: set channels.<platform>.digest in app.yaml.",
+                           field="channels")
+    runs = posted_runs(core, period)
+    if runs and not again:
+        raise _already(period, runs[0], core.config.tz)
+    digest = build_digest(core, period)
+    card = digest_card(digest)
+    if chart is not None:
+        card.image = chart(digest)
+    attempt = len(runs)
+    while True:
+        key = period.key if attempt == 0 else f"{period.key}#{attempt + 1}"
+        with core.unit() as unit:
+            run_id = unit.repo.claim_once(
+                m.DigestRun, {"kind": period.kind, "period": key, "requested_by": requested_by[:200],
+                              "created_at": unit.now}, ["kind", "period"])
+            if run_id is not None:
+                unit.emit(Effect("post", card, purpose="digest"))
+                unit.audit("digest", run_id, "posted", requested_by, period=key, kind=period.kind)
+                return Posted(period, run_id, key, len(unit.emitted), card)
+        if not again:
+            raise _already(period, posted_runs(core, period)[0], core.config.tz)
+        attempt += 1
+
+
+def due_period(kind: str, fired_at: datetime, tz) -> Period:
+    """The period a scheduled run at `fired_at` reports on: the last one complete by then."""
+    return containing(fired_at, tz, kind).previous()
+
+
+def post_due(core: Core, period: Period, chart: ChartMaker | None = None) -> Posted | None:
+    """Post a scheduled digest unless it was posted already (by this replica, another one, or a person)."""
+    if posted_runs(core, period):
+        return None
+    try:
+        return post_digest(core, period, "scheduler", chart)
+    except Conflict:
+        return None  # another replica claimed it first
