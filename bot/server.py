@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot import metrics
 from bot.context import BotContext
 from bot.delivery import OutboxWorker
+from bot.intake import mount as mount_intake
 from bot.logs import request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # Each surface mounts its routes and senders, and says in ctx.surfaces whether it is on.
 SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
+    mount_intake,
     mount_scheduler,
 ]
 

@@ -261,10 +261,22 @@ class Referral(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     code: str = Field(max_length=32, index=True)
     referred_company: str = Field(max_length=200)
+    referred_contact: str = Field(default="", max_length=300)  # the prospect's name and email
     state: s.ReferralState = _enum(s.ReferralState, s.ReferralState.MADE, index=False)
     amount: float = Field(default=0, ge=0)
     created_at: datetime = _created()
     converted_at: datetime | None = _ts()
+
+
+class ReferralCode(SQLModel, table=True):
+    """An advocate's personal referral code, used in their link <public_url>/r/<code>."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    code: str = Field(max_length=32, unique=True)
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = _created()
 
 
 class ReferenceRequest(SQLModel, table=True):

@@ -178,8 +178,9 @@ class Repo:
                                          m.DealUsage.opportunity_id == opportunity_id)
         return self.session.exec(stmt).first()
 
-    def proof_candidates(self, today: date, limit: int = 500) -> list[tuple[m.Story, m.Account, m.Consent]]:
-        """Approved or published stories whose consent is in force, newest first."""
+    def proof_candidates(self, today: date, words: Iterable[str] = (),
+                         limit: int = 500) -> list[tuple[m.Story, m.Account, m.Consent]]:
+        """Approved or published stories whose consent is in force and that mention any of the words, newest first."""
         stmt = (
             select(m.Story, m.Account, m.Consent)
             .join(m.Account, m.Account.id == m.Story.account_id)
@@ -187,9 +188,13 @@ class Repo:
             .where(col(m.Story.state).in_([StoryState.APPROVED, StoryState.PUBLISHED]),
                    m.Consent.withdrawn_at.is_(None),
                    or_(m.Consent.expires_on.is_(None), m.Consent.expires_on >= today))
-            .order_by(col(m.Story.approved_at).desc())
-            .limit(limit)
         )
+        searched = (m.Account.name, m.Account.industry, m.Account.segment, m.Account.region, m.Story.title,
+                    m.Story.body, m.Story.result, m.Story.metrics, m.Story.change, m.Story.ask_type)
+        words = list(words)
+        if words:
+            stmt = stmt.where(or_(*(col(c).ilike(f"%{w}%") for w in words for c in searched)))
+        stmt = stmt.order_by(col(m.Story.approved_at).desc(), col(m.Story.id).desc()).limit(limit)
         return list(self.session.exec(stmt))
 
     # queues ------------------------------------------------------------------

@@ -36,7 +36,7 @@ def find_proof(core: Core, query: str, limit: int = 5) -> list[Proof]:
     wanted = _words(query)
     with core.unit(read_only=True) as unit:
         today = unit.now.astimezone(core.config.tz).date()
-        rows = unit.repo.proof_candidates(today)
+        rows = unit.repo.proof_candidates(today, sorted(wanted))
     found = []
     for story, account, consent in rows:
         strong = _words(" ".join((account.name, account.industry, account.segment, account.region,

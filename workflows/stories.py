@@ -12,7 +12,7 @@ from storage import models as m
 from workflows import cards
 from workflows.actors import Actor, is_owner, require_role, roles_of
 from workflows.core import Core, Unit
-from workflows.effects import Effect
+from workflows.effects import Button, Effect
 from workflows.errors import Conflict, InvalidInput, NotAllowed
 from workflows.guards import load, transition
 from workflows.links import BadLink
@@ -64,18 +64,45 @@ def _review_card(unit: Unit, story: m.Story, note: str = "") -> cards.Card:
     return cards.review_card(story, account, contact, unit.repo.consent_for(story.id), unit.core.config.tz, note)
 
 
+_CLOSED_LINK = {
+    AskState.RESPONDED: "This link was already used. Thank you, we have your answer.",
+    AskState.DECLINED: "This request was declined, so there is nothing more to do. Thank you for letting us know.",
+    AskState.EXPIRED: "This link has expired. Ask your contact at the company for a new one.",
+}
+
+
+def open_ask(unit: Unit, token: str) -> m.Ask:
+    """The ask an intake token opens, or BadLink (tampered, expired or already answered)."""
+    ask_id, nonce = unit.core.links.read_intake(token, unit.now)
+    ask = unit.repo.get(m.Ask, ask_id)
+    if ask is None or ask.token_nonce != nonce:
+        raise BadLink("This link is not valid. Check that it was copied in full.")
+    if ask.state not in (AskState.DRAFTED, AskState.SENT):
+        raise BadLink(_CLOSED_LINK[ask.state])
+    return ask
+
+
+@dataclass
+class IntakeView:
+    ask: m.Ask
+    account: m.Account
+    contact: m.Contact | None
+
+
+def view_intake(core: Core, token: str) -> IntakeView:
+    """What the intake page shows for a token; changes nothing."""
+    with core.unit() as unit:
+        ask = open_ask(unit, token)
+        return IntakeView(ask, unit.repo.get(m.Account, ask.account_id), unit.repo.get(m.Contact, ask.contact_id))
+
+
 def submit_story(core: Core, token: str, form: StoryForm) -> Submitted:
     """The customer's submission: the ask becomes responded, the story goes to review with its consent."""
-    ask_id, nonce = core.links.read_intake(token, core.now())
     customer = Actor(platform="web", user_id="customer", name=form.consent.signer_name)
     if not any((form.body, form.goal, form.change, form.result, form.rating, form.preferred_time)):
         raise InvalidInput("Please tell us a little about your results before sending.", field="body")
     with core.unit() as unit:
-        ask = unit.repo.get(m.Ask, ask_id)
-        if ask is None or ask.token_nonce != nonce:
-            raise BadLink("This link is not valid. Check that it was copied in full.")
-        if ask.state not in (AskState.DRAFTED, AskState.SENT):
-            raise BadLink("This link was already used. Thank you, we have your answer.")
+        ask = open_ask(unit, token)
         if ask.state == AskState.DRAFTED:
             transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent",
                        {"sent_at": unit.now})
@@ -202,12 +229,13 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         unit.emit(Effect("post", cards.notice(f"Published: {account.name}'s story", story.title or story.body[:200],
                                               f"Live on {label(channel).lower()}: {link}"), purpose="wins"))
         unit.emit(Effect("dm", cards.notice(f"{account.name}'s story is live",
-                                            "Thank the advocate for their time (not their opinion).",
-                                            link), person=story.owner))
+                                            "Thank the advocate for their time (not their opinion).", link,
+                                            buttons=[Button("Log a thank-you", "recognition.log", str(story.id))]),
+                         person=story.owner))
     return Published(placement, link)
 
 
-def _retire_all(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:
+def retire_placements(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:
     retired = []
     for placement in unit.repo.placements(story.id, live_only=True):
         if unit.repo.guarded_update(m.Placement, placement.id, {"state": PlacementState.LIVE},
@@ -217,6 +245,25 @@ def _retire_all(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:
                        reason=reason)
             retired.append(placement)
     return retired
+
+
+@dataclass
+class ConsentView:
+    consent: m.Consent
+    story: m.Story
+    account: m.Account
+    placements: list[m.Placement]
+
+
+def view_consent(core: Core, view_token: str) -> ConsentView:
+    """What the customer agreed to and where the story is used; changes nothing."""
+    with core.unit() as unit:
+        consent = unit.repo.consent_by_token(view_token)
+        if consent is None:
+            raise BadLink("This consent link is not valid. Check that it was copied in full.")
+        story = unit.repo.get(m.Story, consent.story_id)
+        return ConsentView(consent, story, unit.repo.get(m.Account, story.account_id),
+                           unit.repo.placements(story.id))
 
 
 def withdraw_consent(core: Core, view_token: str) -> m.Consent:
@@ -232,7 +279,7 @@ def withdraw_consent(core: Core, view_token: str) -> m.Consent:
         if story.state != StoryState.WITHDRAWN:
             unit.repo.guarded_update(m.Story, story.id, {"state": story.state}, {"state": StoryState.WITHDRAWN})
             unit.audit("story", story.id, "withdrawn", "customer", to_state=StoryState.WITHDRAWN.value)
-        retired = _retire_all(unit, story, "consent withdrawn")
+        retired = retire_placements(unit, story, "consent withdrawn")
         account = unit.repo.get(m.Account, story.account_id)
         urls = [p.url for p in retired]
         unit.emit(Effect("post", cards.notice(
