@@ -267,3 +267,23 @@ def test_every_transition_is_audited_with_from_and_to(core, engine):
     assert ("ask", "sent", "drafted", "sent") in trail
     assert ("ask", "responded", "sent", "responded") in trail
     assert ("story", "approved", "in_review", "approved") in trail
+
+
+def test_proof_search_matches_words_in_the_database_not_only_recent_stories(core, clock):
+    from workflows.asks import draft_ask, mark_sent
+
+    older, _ = to_review(core)
+    stories.approve(core, MIA, older.story.id)
+    clock.advance(days=1)
+    newer = flag(core, account="Zenith Ltd", contact_email="z@zenith.test", contact_name="Zed")
+    draft = draft_ask(core, SAM, newer.nomination.id, AskType.SHORT_QUOTE)
+    mark_sent(core, SAM, draft.ask.id)
+    form = story_form()
+    form.body, form.goal, form.change, form.result, form.metrics = "Great partner.", "", "", "", ""
+    newer_story = stories.submit_story(core, token_of(draft.link), form).story
+    stories.approve(core, MIA, newer_story.id)
+    with core.unit(read_only=True) as unit:
+        today = clock().date()
+        assert [s.id for s, _, _ in unit.repo.proof_candidates(today, [], limit=1)] == [newer_story.id]
+        assert [s.id for s, _, _ in unit.repo.proof_candidates(today, ["acme"], limit=1)] == [older.story.id]
+    assert [p.account.name for p in sales.find_proof(core, "zenith")] == ["Zenith Ltd"]
