@@ -1,0 +1,1 @@
+"""Slack surface: Bolt listeners, Block Kit rendering and the outbox sender."""

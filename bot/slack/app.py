@@ -1,0 +1,97 @@
+"""The Bolt AsyncApp and how it joins the web server: POST /slack/events, or Socket Mode.
+
+With SLACK_APP_TOKEN set the app connects out over Socket Mode (no public URL, no route);
+otherwise events, commands, shortcuts and interactivity all arrive at POST /slack/events,
+signature-checked by Bolt (stale timestamps rejected).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import metrics
+from bot.context import BotContext
+from bot.slack.listeners import register_all
+from bot.slack.middleware import Directory, actor_middleware, on_error
+from bot.slack.sender import SlackSender
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+API_TIMEOUT = 10.0
+
+
+def build_app(ctx: BotContext) -> AsyncApp:
+    """The Bolt app: listeners, the actor middleware and the error handler.
+
+    Its client has no rate-limit retry handler: a listener must never sleep on a Retry-After
+    (Bolt copies the client's base_url and retry handlers into every request's client).
+    """
+    settings = ctx.settings
+    socket_mode = bool(settings.slack_app_token.get_secret_value())
+    client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
+                            timeout=API_TIMEOUT)
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value(),
+                   request_verification_enabled=not socket_mode, process_before_response=False,
+                   logger=logging.getLogger("slack_bolt"), name="advocacy-bot")
+    app.use(actor_middleware(Directory(ctx.core.config)))
+    app.error(on_error)
+    register_all(app, ctx)
+    return app
+
+
+def socket_mode_runner(app: AsyncApp, app_token: str) -> Callable[[], Awaitable[None]]:
+    """A background task keeping a Socket Mode connection open (it reconnects by itself once up)."""
+
+    async def run() -> None:
+        delay = 1.0
+        while True:
+            handler = AsyncSocketModeHandler(app, app_token)
+            try:
+                await handler.connect_async()
+                log.info("Slack Socket Mode connected")
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                await handler.close_async()
+                raise
+            except Exception as exc:
+                log.error("Slack Socket Mode could not connect (%s); retrying in %.0fs", exc, delay)
+                await handler.close_async()
+                await asyncio.sleep(delay)
+                delay = min(60.0, delay * 2)
+
+    return run
+
+
+def mount(web: FastAPI, ctx: BotContext) -> None:
+    """Add Slack to the server: the sender for the outbox, and the events route or Socket Mode."""
+    settings = ctx.settings
+    if not settings.slack_enabled:
+        ctx.surfaces["slack"] = "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
+        return
+    app = build_app(ctx)
+    ctx.senders["slack"] = SlackSender(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    app_token = settings.slack_app_token.get_secret_value()
+    if app_token:
+        ctx.background.append(socket_mode_runner(app, app_token))
+        ctx.surfaces["slack"] = "on: Socket Mode"
+        return
+    handler = AsyncSlackRequestHandler(app)
+
+    async def slack_events(request: Request):
+        started = time.perf_counter()
+        response = await handler.handle(request)
+        metrics.ACK_LATENCY.labels("slack").observe(time.perf_counter() - started)
+        return response
+
+    web.add_api_route(EVENTS_PATH, slack_events, methods=["POST"], include_in_schema=False)
+    ctx.surfaces["slack"] = f"on: POST {EVENTS_PATH}"

@@ -1,0 +1,82 @@
+"""App Home: the person's queue by role, with buttons that act in place."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import BotContext
+from bot.slack.listeners.common import actor_of, from_home, run
+from bot.slack.middleware import tell
+from bot.slack.render import actions, fit, mrkdwn, plain
+from workflows.actors import Actor
+from workflows.core import Core
+from workflows.effects import Button
+from workflows.queue import Queue, QueueItem, my_queue
+
+ITEM_BUTTONS = {
+    "nomination": [("Ask", "nomination.ask", "primary"), ("Not now", "nomination.dismiss", ""),
+                   ("Snooze", "nomination.snooze", "")],
+    "ask": [("Mark as sent", "ask.mark_sent", "primary")],
+    "review": [("Approve", "review.approve", "primary"), ("Request changes", "review.changes", ""),
+               ("Reject", "review.reject", "danger")],
+    "publish": [("Publish", "story.publish", "primary")],
+}
+HOME = (8, 100)  # items per section, and Block Kit's block limit for the Home tab
+MESSAGE = (3, 50)  # the same in a message
+
+
+def _item(item: QueueItem) -> list[Block]:
+    text = f"*{fit(item.title, 200)[0]}*\n{fit(item.detail, 500, links=True)[0]}"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))]
+    buttons = [Button(label, action, str(item.item_id), style) for label, action, style in
+               ITEM_BUTTONS.get(item.kind, [])]
+    if buttons:
+        blocks.append(actions(buttons, block_id=f"{item.kind}.{item.item_id}"))
+    return blocks
+
+
+def queue_blocks(queue: Queue, limits: tuple[int, int], notice: str = "") -> list[Block]:
+    """The queue's sections with counts; each item with the buttons that act on it."""
+    per_section, max_blocks = limits
+    counts = ", ".join(f"{name}: {len(items)}" for name, items in queue.sections.items())
+    blocks: list[Block] = [HeaderBlock(text=plain("Your advocacy queue", 150)),
+                           ContextBlock(elements=[mrkdwn(f"{queue.total} open item(s). {counts}")])]
+    if notice:
+        blocks.append(SectionBlock(text=mrkdwn(notice)))
+    for name, items in queue.sections.items():
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=f"*{fit(name, 100)[0]}* ({len(items)})"))]
+        if not items:
+            blocks.append(ContextBlock(elements=[mrkdwn("Nothing here.")]))
+        for item in items[:per_section]:
+            blocks += _item(item)
+        if len(items) > per_section:
+            blocks.append(ContextBlock(elements=[mrkdwn(f"and {len(items) - per_section} more")]))
+    if len(blocks) > max_blocks:
+        blocks = blocks[:max_blocks - 1] + [ContextBlock(elements=[mrkdwn("More items are not shown.")])]
+    return blocks
+
+
+async def publish_home(client: AsyncWebClient, core: Core, actor: Actor, notice: str = "") -> None:
+    queue = await run(my_queue, core, actor)
+    view = View(type="home", blocks=queue_blocks(queue, HOME, notice))
+    await client.views_publish(user_id=actor.user_id, view=view)
+
+
+async def confirm(client: AsyncWebClient, core: Core, context: AsyncBoltContext, body: dict, text: str,
+                  home: bool | None = None) -> None:
+    """Tell the person what their action did: on a refreshed Home tab, or ephemerally where they clicked."""
+    if from_home(body) if home is None else home:
+        await publish_home(client, core, actor_of(context), notice=text)
+    else:
+        await tell(client, context, body, text)
+
+
+def register(app: AsyncApp, ctx: BotContext) -> None:
+    @app.event("app_home_opened")
+    async def home_opened(event: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") == "home":
+            await publish_home(client, ctx.core, actor_of(context))

@@ -1,0 +1,190 @@
+"""Who is acting (the Actor, from users.info and user groups, cached) and the one error handler.
+
+The error handler turns a DomainError into the message it carries and anything else into
+FRIENDLY_ERROR plus a log line with context. The person who acted sees it: as a field
+error or notice in the modal they submitted, else ephemerally where they clicked, else in
+a direct message. Nothing is lost: a failed command changed nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from slack_bolt import BoltResponse
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import modals
+from workflows.actors import Actor
+from workflows.config import ProgramConfig
+from workflows.errors import DomainError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
+LOOKUP_TIMEOUT = 2.0  # a slow users.info must not hold the acknowledgement
+
+
+@dataclass
+class _Person:
+    name: str
+    email: str
+    expires: float
+
+
+class Directory:
+    """Slack users and user-group handles, cached so most requests make no API call."""
+
+    def __init__(self, config: ProgramConfig, user_ttl: float = 3600, group_ttl: float = 300):
+        self.config = config
+        self.user_ttl = user_ttl
+        self.group_ttl = group_ttl
+        self._people: dict[str, _Person] = {}
+        self._groups: dict[str, tuple[str, ...]] = {}
+        self._groups_expire = 0.0
+        self._user_locks: dict[str, asyncio.Lock] = {}
+        self._group_lock = asyncio.Lock()
+
+    @property
+    def uses_groups(self) -> bool:
+        return any(member.startswith("@") for members in self.config.roles.values() for member in members)
+
+    async def actor(self, client: AsyncWebClient, user_id: str) -> Actor:
+        """The Actor for a Slack user; just the user id when Slack does not answer in time."""
+        try:
+            person, groups = await asyncio.wait_for(
+                asyncio.gather(self._person(client, user_id), self._handles(client, user_id)), LOOKUP_TIMEOUT)
+        except (asyncio.TimeoutError, SlackApiError, OSError) as exc:
+            log.warning("could not look up Slack user %s: %s", user_id, exc)
+            return Actor(platform="slack", user_id=user_id)
+        return Actor(platform="slack", user_id=user_id, email=person.email, name=person.name, groups=groups)
+
+    async def _person(self, client: AsyncWebClient, user_id: str) -> _Person:
+        cached = self._people.get(user_id)
+        if cached and cached.expires > time.monotonic():
+            return cached
+        async with self._user_locks.setdefault(user_id, asyncio.Lock()):
+            cached = self._people.get(user_id)
+            if cached and cached.expires > time.monotonic():
+                return cached
+            user = (await client.users_info(user=user_id))["user"]
+            profile = user.get("profile") or {}
+            name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user_id
+            person = _Person(name=name, email=(profile.get("email") or "").lower(),
+                             expires=time.monotonic() + self.user_ttl)
+            self._people[user_id] = person
+            return person
+
+    async def _handles(self, client: AsyncWebClient, user_id: str) -> tuple[str, ...]:
+        if not self.uses_groups:
+            return ()
+        if self._groups_expire <= time.monotonic():
+            async with self._group_lock:
+                if self._groups_expire <= time.monotonic():
+                    await self._load_groups(client)
+        return self._groups.get(user_id, ())
+
+    async def _load_groups(self, client: AsyncWebClient) -> None:
+        members: dict[str, list[str]] = {}
+        try:
+            groups = (await client.usergroups_list(include_users=True))["usergroups"]
+            for group in groups:
+                users = group.get("users")
+                if users is None:
+                    users = (await client.usergroups_users_list(usergroup=group["id"]))["users"]
+                for member in users:
+                    members.setdefault(member, []).append("@" + group["handle"])
+        except SlackApiError as exc:
+            log.warning("could not read Slack user groups (%s); group roles are ignored for now",
+                        exc.response.get("error"))
+            self._groups_expire = time.monotonic() + min(60.0, self.group_ttl)
+            return
+        self._groups = {user: tuple(handles) for user, handles in members.items()}
+        self._groups_expire = time.monotonic() + self.group_ttl
+
+
+def actor_middleware(directory: Directory):
+    """Global middleware putting context["actor"] on every request made by a person."""
+
+    async def inject_actor(client: AsyncWebClient, context: AsyncBoltContext, next):
+        if context.user_id:
+            context["actor"] = await directory.actor(client, context.user_id)
+        await next()
+
+    return inject_actor
+
+
+# errors ------------------------------------------------------------------------
+
+_pending: set[asyncio.Task] = set()
+
+
+def _describe(body: dict) -> str:
+    kind = body.get("type") or ("command" if "command" in body else "request")
+    what = body.get("command") or (body.get("view") or {}).get("callback_id") or body.get("callback_id") \
+        or next((a.get("action_id") for a in body.get("actions") or []), None) \
+        or (body.get("event") or {}).get("type") or ""
+    return f"{kind} {what}".strip()
+
+
+def _user_id(body: dict) -> str:
+    return (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user", "")
+
+
+async def tell(client: AsyncWebClient, context: AsyncBoltContext, body: dict, text: str) -> None:
+    """Show `text` to the person who acted: ephemerally where they acted, else in a direct message."""
+    user = _user_id(body)
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    try:
+        if context.response_url:
+            await context.respond(text=text, response_type="ephemeral", replace_original=False)
+        elif channel and user:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        elif user:
+            await client.chat_postMessage(channel=user, text=text)
+    except Exception:
+        log.exception("could not tell %s: %s", user or "the user", text)
+
+
+def _later(coro) -> None:
+    task = asyncio.ensure_future(coro)
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+def _modal_answer(body: dict, error: Exception, text: str) -> dict:
+    """response_action for a failed view submission: an error on the field at fault, else a notice."""
+    view = body.get("view") or {}
+    inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
+    field = getattr(error, "field", "") if isinstance(error, InvalidInput) else ""
+    block = modals.block_for_field(field, inputs) if field else None
+    if block is None and inputs:
+        block = inputs[0]  # keep the modal and what was typed; the person can try again
+    if block is None:
+        return {"response_action": "update", "view": modals.notice("Not done", text).to_dict()}
+    return {"response_action": "errors", "errors": {block: text}}
+
+
+async def on_error(error: Exception, body: dict, context: AsyncBoltContext, client: AsyncWebClient,
+                   response: BoltResponse | None) -> BoltResponse | None:
+    """Bolt's global error handler (listeners and middleware)."""
+    if isinstance(error, DomainError):
+        text = error.message
+        log.info("slack %s by %s refused: %s", _describe(body), _user_id(body), text)
+    else:
+        text = FRIENDLY_ERROR
+        log.error("slack %s by %s in team %s failed", _describe(body), _user_id(body), context.team_id,
+                  exc_info=error)
+    if response is None:  # already acknowledged: tell the person out of band
+        await tell(client, context, body, text)
+        return None
+    if body.get("type") == "view_submission":
+        return BoltResponse(status=200, body=json.dumps(_modal_answer(body, error, text)),
+                            headers={"content-type": "application/json;charset=utf-8"})
+    _later(tell(client, context, body, text))
+    return BoltResponse(status=200, body="")

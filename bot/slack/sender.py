@@ -1,0 +1,150 @@
+"""Delivers outbox cards to Slack: posts, in-place updates, direct messages and chart uploads.
+
+Slack's answers become the outbox's vocabulary: rate limits, server errors and timeouts are
+RetryableError (the post waits, in order, and is never dropped); a missing channel or a bad
+token is PermanentError (the message is parked so its lane moves on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRetryHandler,
+                                                         AsyncRateLimitErrorRetryHandler,
+                                                         AsyncServerErrorRetryHandler)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery import PermanentError, RetryableError
+from bot.slack.render import card_message, escape, fit
+from workflows.effects import Card
+
+log = logging.getLogger(__name__)
+
+PERMANENT = {
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
+    "token_revoked", "token_expired", "no_permission", "missing_scope", "restricted_action", "users_not_found",
+    "user_not_found", "message_not_found", "cant_update_message", "invalid_blocks", "msg_too_long", "no_text",
+    "invalid_arguments", "channel_is_archived", "team_access_not_granted", "ekm_access_denied",
+}
+METADATA_ERRORS = ("invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large")
+INLINE_RETRY_MAX_WAIT = 5  # longer Retry-After waits go back to the outbox, which keeps the lease short
+
+
+class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """Waits out a short Retry-After in place; a long one is left to the outbox."""
+
+    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
+        if not await super()._can_retry_async(state=state, request=request, response=response, error=error):
+            return False
+        return _retry_after(response.headers) <= INLINE_RETRY_MAX_WAIT
+
+
+def _retry_after(headers) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return 1.0
+    return 0.0
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [AsyncConnectionErrorRetryHandler(), ShortRateLimitRetry(max_retry_count=1),
+            AsyncServerErrorRetryHandler(max_retry_count=1)]
+
+
+def classify(exc: Exception) -> Exception:
+    """The outbox error for a failed Slack call."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        error = response.get("error", "") if hasattr(response, "get") else ""
+        status = getattr(response, "status_code", 200)
+        if status == 429 or error == "ratelimited":
+            return RetryableError(f"Slack rate limit ({error or status})",
+                                  _retry_after(getattr(response, "headers", {})) or None)
+        if status >= 500 or error not in PERMANENT:
+            return RetryableError(f"Slack error {error or status}")
+        return PermanentError(f"Slack refused: {error}")
+    if isinstance(exc, (SlackClientError, asyncio.TimeoutError, aiohttp.ClientError, OSError)):
+        return RetryableError(f"Slack unreachable: {type(exc).__name__}")
+    return exc
+
+
+def file_comment(card: Card, limit: int = 3900) -> str:
+    """The card as escaped mrkdwn text, for the comment that goes with an uploaded chart."""
+    lines = [f"*{fit(card.title, 150)[0]}*", *(fit(p, 1500, links=True)[0] for p in card.body if p.strip())]
+    lines += [f"*{fit(f.label, 100)[0]}:* {fit(f.value, 300, links=True)[0]}" for f in card.facts]
+    lines += [f"<{escape(b.url)}|{fit(b.label, 75)[0]}>" for b in card.buttons if b.url and "|" not in b.url]
+    if card.note:
+        lines.append(f"_{fit(card.note, 500)[0]}_")
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+class SlackSender:
+    """The outbox's Sender for Slack (AsyncWebClient with its own retry handlers, off the ack path)."""
+
+    platform = "slack"
+
+    def __init__(self, token: str, base_url: str, timeout: float = 15.0):
+        self.client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
+
+    async def post(self, channel: str, card: Card) -> str:
+        if card.image:
+            return await self._upload(channel, card)
+        message = card_message(card)
+        try:
+            try:
+                response = await self.client.chat_postMessage(channel=channel, unfurl_links=False,
+                                                              unfurl_media=False, **message)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in METADATA_ERRORS or "metadata" not in message:
+                    raise
+                message.pop("metadata")  # "Read all" then explains the full text is not stored
+                response = await self.client.chat_postMessage(channel=channel, unfurl_links=False,
+                                                              unfurl_media=False, **message)
+        except Exception as exc:
+            raise classify(exc) from exc
+        return response["ts"]
+
+    async def update(self, channel: str, message_id: str, card: Card) -> None:
+        try:
+            await self.client.chat_update(channel=channel, ts=message_id, **card_message(card))
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    async def dm(self, person: str, card: Card) -> None:
+        await self.post(await self._user_id(person), card)
+
+    async def _user_id(self, person: str) -> str:
+        """A Slack user id (a DM posted to it lands in the app's conversation with the person)."""
+        if "@" not in person:
+            return person
+        try:
+            return (await self.client.users_lookupByEmail(email=person))["user"]["id"]
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    async def _upload(self, channel: str, card: Card) -> str:
+        """A chart card: the image with its alt text, and the card's text as the file's comment."""
+        image = card.image
+        if any(not b.url for b in card.buttons):
+            log.warning("card %r has an image: its action buttons are not shown", card.title)
+        try:
+            response = await self.client.files_upload_v2(
+                channel=channel, content=base64.b64decode(image.png_base64), filename=image.filename,
+                title=card.title[:250], alt_txt=image.alt[:1000], initial_comment=file_comment(card))
+        except Exception as exc:
+            raise classify(exc) from exc
+        return response["files"][0]["id"]
