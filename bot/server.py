@@ -17,6 +17,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.delivery import OutboxWorker
 from bot.intake import mount as mount_intake
+from bot.nudging import mount as mount_nudges
 from bot.logs import request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
     mount_slack,
     mount_intake,
+    mount_nudges,
     mount_scheduler,
 ]
 
