@@ -52,8 +52,8 @@ LAYOUTS: dict[AskType, Layout] = {
         rating=True, disclose_incentive=True),
     AskType.SHORT_QUOTE: Layout(
         "Share what changed", "Three prompts, about two minutes. Use your own words, with numbers where you have them.",
-        (*OUTCOMES, Prompt("body", "A sentence or two we may quote", "Optional: we can also draft it from the above "
-                                                                      "for you to approve."))),
+        (*OUTCOMES, Prompt("body", "A sentence or two we may quote",
+                           "Or leave it to us: we draft it from your answers for you to approve."))),
     AskType.CASE_STUDY: Layout(
         "Tell the story behind your results", "We will draft the case study from your answers; you approve every word.",
         (*OUTCOMES, Prompt("body", "Anything else we should know"))),
@@ -77,7 +77,7 @@ CALL_OFFER = Prompt("preferred_time", "When suits you for a call?", CALL_TIME.hi
 
 SCOPES = [(ConsentScope.NAME, "My name"), (ConsentScope.TITLE, "My job title"),
           (ConsentScope.COMPANY, "My company's name"), (ConsentScope.LOGO, "My company's logo"),
-          (ConsentScope.QUOTE, "My words (the quote or review)"), (ConsentScope.METRICS, "The numbers")]
+          (ConsentScope.QUOTE, "My words (the quote or review)"), (ConsentScope.METRICS, "My numbers (the results above)")]
 CHANNELS = [(ConsentChannel.WEBSITE, "Your website"), (ConsentChannel.SALES, "Sales materials (decks, proposals)"),
             (ConsentChannel.SOCIAL, "Social media"), (ConsentChannel.EMAIL, "Email newsletters"),
             (ConsentChannel.REVIEW_SITES, "Public review sites")]
