@@ -112,3 +112,6 @@ from bot.cli_digest import preview as digest_preview, send as digest_send  # noq
 
 digest_app.command("preview")(digest_preview)
 digest_app.command("send")(digest_send)
+from bot.cli_referrals import referral_app  # noqa: E402
+
+app.add_typer(referral_app, name="referral")
