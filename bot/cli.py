@@ -115,3 +115,6 @@ digest_app.command("send")(digest_send)
 from bot.cli_referrals import referral_app  # noqa: E402
 
 app.add_typer(referral_app, name="referral")
+from bot.cli_teams import teams_package  # noqa: E402
+
+app.command("teams-package")(teams_package)

@@ -22,6 +22,7 @@ from bot.logs import request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
 from bot.slack.app import mount as mount_slack
+from bot.teams.surface import mount as mount_teams
 from storage.db import make_engine, ping
 from storage.migrate import upgrade
 from workflows.config import ProgramConfig, load_config
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 # Each surface mounts its routes and senders, and says in ctx.surfaces whether it is on.
 SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
     mount_slack,
+    mount_teams,
     mount_intake,
     mount_nudges,
     mount_scheduler,

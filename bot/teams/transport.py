@@ -7,6 +7,7 @@ activities into handler calls and handler results into invoke responses or conne
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -133,9 +134,18 @@ class TeamsRuntime:
     adapter: CloudAdapter
 
 
+def _no_app_id_warning(record: logging.LogRecord) -> bool:
+    """The SDK warns on every anonymous turn that no app id is set; startup already says so once."""
+    return not record.getMessage().startswith("App ID is not provided")
+
+
 def build_runtime(credentials: TeamsCredentials | None = None) -> TeamsRuntime:
     """Build auth config, connection manager and adapter (anonymous when no credentials)."""
     credentials = credentials or TeamsCredentials()
+    if credentials.anonymous:
+        sdk_logger = logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client")
+        if _no_app_id_warning not in sdk_logger.filters:
+            sdk_logger.addFilter(_no_app_id_warning)
     auth_config = _auth_config(credentials)
     adapter = CloudAdapter(
         connection_manager=(manager := _connection_manager(credentials, auth_config)),
@@ -175,6 +185,9 @@ def mount_teams(app: FastAPI, handler: TeamsHandler, credentials: TeamsCredentia
     @app.post("/api/messages", include_in_schema=False)
     @jwt_authorization_decorator
     async def api_messages(request: Request) -> Response:
+        if runtime.credentials.anonymous and not _is_local(request):
+            logger.warning("Refused an unauthenticated Teams activity from another machine")
+            return JSONResponse({"error": ANONYMOUS_REMOTE}, status_code=403)
         try:
             body = _drop_nulls(await request.json())
             result = await runtime.adapter.process_request(_SdkRequest(request, body), agent)
@@ -184,6 +197,18 @@ def mount_teams(app: FastAPI, handler: TeamsHandler, credentials: TeamsCredentia
         if result.body is None:
             return Response(status_code=result.status_code, headers=result.headers)
         return JSONResponse(result.body, status_code=result.status_code, headers=result.headers)
+
+
+ANONYMOUS_REMOTE = ("Teams is in anonymous local mode and only accepts requests from this machine; "
+                    "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID to accept Teams traffic")
+
+
+def _is_local(request: Request) -> bool:
+    """Anonymous mode trusts no one: only loopback clients (a local playground or tunnel) may post."""
+    try:
+        return ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:
+        return False
 
 
 class _SdkRequest:

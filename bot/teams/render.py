@@ -1,0 +1,365 @@
+"""Neutral cards to Adaptive Cards 1.5 for Teams.
+
+Text from people and records only ever goes into ``TextRun`` elements (plain text: Teams does not
+render markdown there) or input values, after :func:`plain` breaks up ``<at>`` tags, so nothing a
+user typed can mention, link or format. Buttons are ``Action.Execute`` with an ``Action.Submit``
+fallback; buttons that need input open a ``Action.ShowCard`` form, and the ask opens a dialog.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from dataclasses import replace
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from bot.teams.transport import ADAPTIVE_CARD
+from workflows.cards import consent_summary
+from workflows.effects import Button, Card
+from workflows.queue import Queue
+from workflows.sales import Proof
+from workflows.states import OutcomeType, PlacementChannel, RecognitionKind, StoryState, label
+from workflows.text import clip
+from workflows.views import AskChoices, AskText
+from workflows.wins import STORY_MAX
+
+VERSION = "1.5"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+MAX_CARD_BYTES = 26_000  # Teams refuses messages over about 28 KB
+FLAG_WIN_COMMAND = "flagWin"  # the message action's command id in the app manifest
+
+_MENTION_TAG = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain(text: Any) -> str:
+    """User text made inert: control characters dropped, ``<at>`` tags broken with a zero-width space."""
+    return _MENTION_TAG.sub("<\u200b", _CONTROL.sub("", str(text)))
+
+
+# elements ---------------------------------------------------------------------------------------
+
+def run(text: Any, **style: Any) -> dict:
+    return {"type": "TextRun", "text": plain(text), **style}
+
+
+def para(*runs: dict | str, **props: Any) -> dict:
+    """A RichTextBlock: plain runs, wrapped, never markdown."""
+    inlines = [run(r) if isinstance(r, str) else r for r in runs]
+    return {"type": "RichTextBlock", "inlines": inlines, **props}
+
+
+def heading(text: str) -> dict:
+    return para(run(text, size="Large", weight="Bolder"))
+
+
+def subtle(text: str) -> dict:
+    return para(run(text, isSubtle=True, size="Small"), spacing="Small")
+
+
+def error(text: str) -> dict:
+    return para(run(text, color="Attention", weight="Bolder"))
+
+
+def fact(name: str, value: str) -> dict:
+    return para(run(f"{name}: ", weight="Bolder"), run(value), spacing="Small")
+
+
+def text_input(id: str, name: str, value: str = "", *, required: bool = False, multiline: bool = False,
+               placeholder: str = "", max_length: int | None = None) -> dict:
+    element = {"type": "Input.Text", "id": id, "label": name, "isMultiline": multiline}
+    if value:
+        element["value"] = plain(value)
+    if required:
+        element.update(isRequired=True, errorMessage=f"{name} is required")
+    if placeholder:
+        element["placeholder"] = placeholder
+    if max_length:
+        element["maxLength"] = max_length
+    return element
+
+
+def number_input(id: str, name: str, value: Any = None, *, required: bool = False) -> dict:
+    element = {"type": "Input.Number", "id": id, "label": name, "min": 0}
+    if value not in (None, ""):
+        element["value"] = float(value)
+    if required:
+        element.update(isRequired=True, errorMessage=f"{name} is required")
+    return element
+
+
+def date_input(id: str, name: str) -> dict:
+    return {"type": "Input.Date", "id": id, "label": name}
+
+
+def choice_input(id: str, name: str, choices: Iterable[tuple[str, str]], value: str = "", *,
+                 expanded: bool = False, required: bool = True) -> dict:
+    items = [{"title": title, "value": key} for key, title in choices]
+    return {"type": "Input.ChoiceSet", "id": id, "label": name, "style": "expanded" if expanded else "compact",
+            "choices": items, "value": value or items[0]["value"], "isRequired": required}
+
+
+# actions ----------------------------------------------------------------------------------------
+
+def execute(title: str, verb: str, data: dict, style: str = "") -> dict:
+    """Action.Execute (Universal Actions) with an Action.Submit fallback for older clients."""
+    action = {"type": "Action.Execute", "title": title, "verb": verb, "data": data,
+              "fallback": {"type": "Action.Submit", "title": title, "data": {**data, "verb": verb}}}
+    if style:
+        action["style"] = "positive" if style == "primary" else "destructive"
+        action["fallback"]["style"] = action["style"]
+    return action
+
+
+def dialog_button(title: str, action: str, data: dict, style: str = "") -> dict:
+    """A button opening a dialog: ``task/fetch`` with ``action`` routed by the handler."""
+    button = {"type": "Action.Submit", "title": title,
+              "data": {**data, "action": action, "msteams": {"type": "task/fetch"}}}
+    if style:
+        button["style"] = "positive" if style == "primary" else "destructive"
+    return button
+
+
+def submit(title: str, data: dict, style: str = "positive") -> dict:
+    """A dialog's submit button."""
+    return {"type": "Action.Submit", "title": title, "data": data, "style": style}
+
+
+def show_card(title: str, body: list[dict], actions: list[dict]) -> dict:
+    return {"type": "Action.ShowCard", "title": title, "card": {"type": "AdaptiveCard", "body": body,
+                                                                 "actions": actions}}
+
+
+def open_url(title: str, url: str) -> dict | None:
+    return {"type": "Action.OpenUrl", "title": title, "url": url} if urlsplit(url).scheme in ("http", "https") \
+        else None
+
+
+def adaptive(body: list[dict], actions: list[dict] | None = None) -> dict:
+    card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body,
+            "msteams": {"width": "Full"}}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+# neutral cards ----------------------------------------------------------------------------------
+
+def _choices(enum_cls) -> list[tuple[str, str]]:
+    return [(member.value, label(member)) for member in enum_cls]
+
+
+# Buttons that need input open a small form on the card; ids are unique within a card.
+_FORMS: dict[str, tuple[str, list[dict]]] = {
+    "nomination.snooze": ("Snooze", [date_input("until", "Until (empty: two weeks)")]),
+    "review.changes": ("Send back", [text_input("changes_reason", "What should change?", required=True,
+                                                multiline=True, max_length=1000)]),
+    "review.reject": ("Reject", [text_input("reject_reason", "Why (optional)", multiline=True, max_length=1000)]),
+    "story.publish": ("Publish", [choice_input("channel", "Where it goes live", _choices(PlacementChannel)),
+                                  text_input("url", "Page address", required=True,
+                                             placeholder="https://example.com/customers/…")]),
+    "recognition.log": ("Log thank-you", [choice_input("kind", "Thank-you", _choices(RecognitionKind)),
+                                          text_input("note", "Note (optional)", max_length=1000)]),
+}
+DIALOG_ACTIONS = {"nomination.ask"}
+
+
+def button(b: Button) -> dict | None:
+    if b.url:
+        return open_url(b.label, b.url)
+    data = {"id": b.value}
+    if b.action in DIALOG_ACTIONS:
+        return dialog_button(b.label, b.action, data, b.style)
+    if b.action in _FORMS:
+        submit_title, inputs = _FORMS[b.action]
+        return show_card(b.label, inputs, [execute(submit_title, b.action, data, b.style)])
+    return execute(b.label, b.action, data, b.style)
+
+
+def card(c: Card, extra: list[dict] | None = None, actions: list[dict] | None = None) -> dict:
+    """A neutral card as an Adaptive Card; ``extra`` body elements go before the note."""
+    body = [heading(c.title)]
+    body += [para(text, spacing="Medium") for text in c.body if text]
+    body += [fact(f.label, f.value) for f in c.facts]
+    if c.image:
+        body.append({"type": "Image", "url": f"data:image/png;base64,{c.image.png_base64}",
+                     "altText": plain(c.image.alt), "size": "Stretch"})
+    body += extra or []
+    if c.note:
+        body.append(subtle(c.note))
+    buttons = [button(b) for b in c.buttons]
+    if c.more_url:
+        buttons.append(open_url("Read in full", c.more_url))
+    return adaptive(body, [b for b in buttons if b] + (actions or []))
+
+
+def notice(title: str, *lines: str, actions: list[dict] | None = None) -> dict:
+    return card(Card(title=title, body=[line for line in lines if line]), actions=actions)
+
+
+def message(content: dict, summary: str = "") -> dict:
+    """A message activity carrying one Adaptive Card."""
+    activity = {"type": "message", "attachments": [{"contentType": ADAPTIVE_CARD, "content": content}]}
+    if summary:
+        activity["summary"] = plain(clip(summary, 200))
+    return activity
+
+
+def text(value: str) -> dict:
+    return {"type": "message", "text": plain(value), "textFormat": "plain"}
+
+
+def card_message(c: Card) -> dict:
+    """The activity for a neutral card."""
+    return message(fitted(c), c.title)
+
+
+def fitted(c: Card) -> dict:
+    """The Adaptive Card for a neutral card, shrinking or dropping its chart to stay under Teams' size limit."""
+    content = card(c)
+    if c.image and _size(content) > MAX_CARD_BYTES:
+        smaller = _shrink_png(c.image.png_base64)
+        if smaller:
+            c = replace(c, image=replace(c.image, png_base64=smaller))
+            content = card(c)
+        if _size(content) > MAX_CARD_BYTES:
+            content = card(replace(c, image=None), extra=[subtle(f"Chart not shown (too large for Teams): "
+                                                                 f"{c.image.alt}")])
+    return content
+
+
+def _size(content: dict) -> int:
+    return len(json.dumps(content).encode())
+
+
+def _shrink_png(png_base64: str, width: int = 480) -> str | None:
+    from PIL import Image  # noqa: PLC0415 - only for oversized charts
+
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(png_base64)))
+        image.thumbnail((width, width))
+        out = io.BytesIO()
+        image.convert("RGB").quantize(colors=64).save(out, format="PNG", optimize=True)
+    except (OSError, ValueError):
+        return None
+    return base64.b64encode(out.getvalue()).decode()
+
+
+# forms and dialogs ------------------------------------------------------------------------------
+
+WIN_FIELDS = ("account_name", "story", "outcome_type", "metric_value", "metric_unit", "contact_name",
+              "contact_email", "contact_title")
+
+
+def win_form(values: dict, data: dict, *, dialog: bool, problem: str = "") -> dict:
+    """The "flag a win" form, prefilled; in a dialog it submits with Action.Submit, on a card with Execute."""
+    body = [heading("Flag a customer win")]
+    if problem:
+        body.append(error(problem))
+    body += [
+        text_input("account_name", "Customer account", values.get("account_name", ""), required=True,
+                   max_length=200),
+        text_input("story", "What happened", values.get("story", ""), required=True, multiline=True,
+                   max_length=STORY_MAX),
+        choice_input("outcome_type", "Outcome", _choices(OutcomeType), values.get("outcome_type", "")),
+        number_input("metric_value", "Result (number)", values.get("metric_value")),
+        text_input("metric_unit", "Unit", values.get("metric_unit", ""), placeholder="hours/week", max_length=64),
+        text_input("contact_name", "Customer contact", values.get("contact_name", ""), max_length=200),
+        text_input("contact_email", "Contact email", values.get("contact_email", ""), max_length=254),
+        text_input("contact_title", "Contact title", values.get("contact_title", ""), max_length=200),
+    ]
+    action = submit("Flag win", data) if dialog else execute("Flag win", "win.submit", data, "primary")
+    return adaptive(body, [action])
+
+
+def ask_type_dialog(choices: AskChoices) -> dict:
+    who = choices.contact_name or choices.account_name
+    body = [heading(f"Ask {who} ({choices.account_name})"),
+            choice_input("ask_type", "Kind of ask", [(t.value, label(t)) for t in choices.types],
+                         expanded=True)]
+    body += [subtle(reason) for reason in choices.at_limit]
+    return adaptive(body, [submit("Draft the ask", {"step": "ask.draft", "id": choices.nomination_id})])
+
+
+def ask_text_dialog(ask: AskText) -> dict:
+    body = [heading(f"{label(ask.ask_type)} ask for {ask.account_name}"),
+            para("Copy this text and send it to your contact yourself, then mark it as sent."),
+            text_input("ask_text", "Ask text", ask.text, multiline=True)]
+    actions = [] if ask.sent else [submit("Mark as sent", {"step": "ask.sent", "id": ask.ask_id})]
+    if ask.sent:
+        body.append(subtle("Already marked as sent."))
+    return adaptive(body, actions)
+
+
+def help_card(channel_id: str = "", problem: str = "") -> dict:
+    body = [heading("Advocacy bot")]
+    if problem:
+        body.append(error(problem))
+    body += [
+        para("In a channel, mention me first (@Advocacy …). In our personal chat just type:"),
+        fact("win <what happened>", "flag a customer win (opens the form)"),
+        fact("proof <words>", "find approved customer stories for a deal"),
+        fact("queue", "what is waiting for you"),
+        fact("digest", "this month's program digest"),
+        fact("help", "this message"),
+        para("On any message: More actions (…) → Flag as customer win."),
+    ]
+    if channel_id:
+        body.append(subtle(f"This channel's id (for app.yaml channels.teams): {channel_id}"))
+    return adaptive(body, [dialog_button("Flag a win", "win.form", {}, "primary")])
+
+
+def queue_card(queue: Queue, who: str) -> dict:
+    body = [heading(f"Your queue, {who}" if who else "Your queue")]
+    if not queue.total:
+        body.append(para("Nothing is waiting for you."))
+    for section, items in queue.sections.items():
+        if not items:
+            continue
+        body.append(para(run(f"{section} ({len(items)})", weight="Bolder", size="Medium"), spacing="Large"))
+        for item in items:
+            body.append(para(run(item.title, weight="Bolder"), run(f" · {item.detail}", isSubtle=True)))
+            action = _queue_action(item.kind, item.item_id)
+            if action:
+                body.append({"type": "ActionSet", "actions": [action], "spacing": "Small"})
+    return adaptive(body, [execute("Refresh", "queue.show", {})])
+
+
+def _queue_action(kind: str, item_id: int) -> dict | None:
+    if kind == "nomination":
+        return execute("Open", "queue.open", {"kind": "nomination", "id": item_id})
+    if kind in ("review", "publish"):
+        return execute("Open", "queue.open", {"kind": "story", "id": item_id})
+    if kind == "ask":
+        return dialog_button("Show ask", "ask.show", {"id": item_id})
+    return None
+
+
+def proof_card(query: str, proofs: list[Proof], tz, note: str = "") -> dict:
+    """Search results, each with "Use in a deal" (opportunity id and amount)."""
+    body = [heading(f"Customer proof for \u201c{clip(query, 80)}\u201d" if query else "Latest customer proof")]
+    if note:
+        body.append(para(run(note, weight="Bolder", color="Good")))
+    if not proofs:
+        body.append(para("No approved stories with consent match. Try a customer, industry or outcome word."))
+    for proof in proofs:
+        story_id = proof.story.id
+        state = "published" if proof.story.state == StoryState.PUBLISHED else "approved"
+        items = [para(run(f"{proof.account.name}: {clip(proof.headline, 120)}", weight="Bolder", size="Medium"),
+                      spacing="Large")]
+        if proof.story.body:
+            items.append(para(clip(proof.story.body, 400)))
+        items += [fact("Kind", f"{label(proof.story.ask_type)} ({state})"),
+                  fact("Consent", consent_summary(proof.consent, tz))]
+        if proof.story.metrics:
+            items.append(fact("Metrics", proof.story.metrics))
+        use = show_card("Use in a deal", [
+            text_input(f"opportunity_{story_id}", "Opportunity id", required=True, max_length=64),
+            number_input(f"amount_{story_id}", "Amount", required=True),
+        ], [execute("Record", "proof.use", {"id": story_id, "query": query}, "primary")])
+        body += items + [{"type": "ActionSet", "actions": [use]}]
+    return adaptive(body)
+

@@ -1,0 +1,43 @@
+"""Mounts Teams on the web server: ``POST /api/messages``, the outbox sender and the surface status."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from bot.context import BotContext
+from bot.teams.conversations import Conversations, Roster
+from bot.teams.handler import AdvocacyTeams
+from bot.teams.sender import TeamsOutbox
+from bot.teams.transport import TeamsCredentials, TeamsSender, mount_teams
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS = ("ANONYMOUS local mode: /api/messages is not authenticated and only answers this machine; "
+             "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID for Teams")
+
+
+def credentials(ctx: BotContext) -> TeamsCredentials:
+    s = ctx.settings
+    return TeamsCredentials(s.teams_app_id.strip() or None, s.teams_app_password.get_secret_value() or None,
+                            s.teams_tenant_id.strip() or None)
+
+
+def mount(app: FastAPI, ctx: BotContext) -> None:
+    try:
+        creds = credentials(ctx)
+    except ValueError as exc:
+        log.error("Teams is off: %s", exc)
+        ctx.surfaces["teams"] = f"off: {exc}"
+        return
+    sender = TeamsSender(creds)
+    roster = Roster(sender)
+    handler = AdvocacyTeams(ctx.core, sender, roster, Conversations(ctx.core))
+    mount_teams(app, handler, creds)
+    ctx.senders["teams"] = TeamsOutbox(ctx.core, sender, roster, creds.tenant_id or "")
+    if creds.anonymous:
+        log.warning("Teams runs in %s", ANONYMOUS)
+        ctx.surfaces["teams"] = f"on: {ANONYMOUS}"
+    else:
+        ctx.surfaces["teams"] = f"on: /api/messages, single-tenant app {creds.app_id} (tenant {creds.tenant_id})"

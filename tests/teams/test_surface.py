@@ -1,0 +1,200 @@
+"""Teams surface behaviours over HTTP: install, commands, forms, queue, review reasons, escaping, dedupe."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from storage import models as m
+from tests.core.helpers import rows, to_review
+from tests.emulators import teams_activities as ta
+from tests.teams.conftest import APPROVALS, NOMS, SAM_AAD, WINS
+from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, invoke_card, invoke_message,
+                                texts)
+from workflows.states import AskState, NominationState, StoryState
+
+FORM = {"account_name": "Fabrikam", "outcome_type": "revenue_gained", "metric_value": "120000",
+        "metric_unit": "USD/year"}
+
+
+def conversations(engine) -> list[m.Conversation]:
+    with Session(engine) as session:
+        return list(session.exec(select(m.Conversation).order_by(m.Conversation.id)))
+
+
+def test_install_remembers_the_team_and_welcomes_once_with_the_channel_id(teams, engine):
+    teams.install()
+    [stored] = conversations(engine)
+    assert (stored.conversation_id, stored.team_id, stored.tenant_id, stored.conversation_type) == (
+        ta.CHANNEL_ID, ta.TEAM_ID, ta.TENANT_ID, "channel")
+    [welcome] = teams.posts(ta.CHANNEL_ID)
+    assert f"This channel's id (for app.yaml channels.teams): {ta.CHANNEL_ID}" in texts(card_of(welcome))
+    assert len(teams.connector.calls("send")) == 1  # conversationUpdate for the same install: no second hello
+
+
+def test_personal_install_remembers_the_user_for_direct_messages(teams, engine):
+    teams.sam.requester.post(ta.installation_update(teams.connector.service_url, personal=True))
+    [chat] = conversations(engine)
+    assert (chat.conversation_id, chat.user_id, chat.conversation_type) == (
+        ta.PERSONAL_CONVERSATION_ID, ta.USER["aadObjectId"], "personal")
+
+
+def test_service_url_is_refreshed_from_every_activity_and_used_for_posts(teams, engine):
+    teams.install()
+    moved = teams.connector.service_url + "emea/"
+    teams.sam.post(ta.message("help", moved, user=teams.sam.user))
+    assert {c.service_url for c in conversations(engine)} == {moved}
+    teams.sam.flag_message("Northwind doubled usage")
+    teams.sam.submit_flag("Northwind doubled usage", teams.sam.flag_message("Northwind doubled usage"),
+                          {"account_name": "Northwind"})
+    teams.posts(WINS)
+    [post] = [c for c in teams.connector.calls("send") if c.conversation_id == WINS]
+    assert post.path == f"/emea/v3/conversations/{WINS}/activities"
+
+
+def test_channel_messages_need_a_mention_and_are_answered_once(teams):
+    teams.sam.say("help", mention=False)
+    activity = teams.sam.say("help")
+    teams.sam.post(activity)  # Teams redelivers the same activity
+    thread = f"{ta.CHANNEL_ID};messageid={activity['id']}"
+    [reply] = teams.posts(thread)
+    assert "proof <words>" in texts(card_of(reply))
+    assert len(teams.connector.calls("send")) == 1
+
+
+def test_unknown_command_gets_help(teams):
+    teams.sam.say("dance", personal=True)
+    [reply] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    assert "I don't know \u201cdance\u201d." in texts(card_of(reply))
+
+
+def test_win_command_opens_the_form_and_a_submit_replaces_it_for_everyone(teams, engine):
+    teams.sam.say("win Fabrikam renewed early and expanded", personal=True)
+    [form] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    assert "Fabrikam renewed early and expanded" in texts(card_of(form))
+
+    missing = invoke_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, form, "Flag win",
+                                          {"metric_value": "12"}))
+    assert "Customer account is required" in texts(missing) or "Account is required" in texts(missing)
+    assert rows(engine, m.Win) == []
+    kept = {i["id"]: i.get("value") for i in missing["body"] if i.get("id")}
+    assert kept["story"] == "Fabrikam renewed early and expanded" and kept["metric_value"] == 12
+
+    done = invoke_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, form, "Flag win", FORM))
+    assert "Win recorded for Fabrikam." in texts(done)
+    [win] = rows(engine, m.Win)
+    assert (win.metric_value, win.metric_unit, win.flagged_by) == (120000, "USD/year", SAM_AAD)
+    teams.updates(ta.PERSONAL_CONVERSATION_ID)
+    assert card_of(teams.connector.activities(ta.PERSONAL_CONVERSATION_ID)[0]) == done
+
+    again = invoke_message(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, form, "Flag win", FORM))
+    assert again == "This win was already recorded."
+    assert len(rows(engine, m.Win)) == 1
+
+
+def test_flag_dialog_with_a_bad_email_keeps_the_values_and_names_the_field(teams, engine):
+    text = "Tailspin cut support tickets by half"
+    dialog = teams.sam.flag_message(text)
+    again = dialog_card(teams.sam.submit_flag(text, dialog, {"account_name": "Tailspin",
+                                                             "contact_email": "not-an-email"}))
+    assert "Contact email" in texts(again)
+    assert {i["id"]: i.get("value") for i in again["body"] if i.get("id")}["account_name"] == "Tailspin"
+    assert rows(engine, m.Win) == []
+
+
+def test_user_text_is_inert_in_cards(teams):
+    teams.install()
+    story = "<at>Everyone</at> **read** [this](https://evil.test) <b>now</b>"
+    dialog = teams.sam.flag_message(story)
+    assert dialog_message(teams.sam.submit_flag(story, dialog, {"account_name": "<at>Acme</at>"}))
+    [celebration] = teams.posts(WINS)
+    content = card_of(celebration)
+    raw = json.dumps(content, ensure_ascii=False)
+    assert "<at>" not in raw and "Customer win: <\u200bat>Acme<\u200b/at>" in raw
+    assert "Everyone **read** [this](https://evil.test) now" in raw  # as plain text
+    assert '"type": "TextBlock"' not in raw  # user text only in TextRuns, which Teams never renders as markdown
+    assert "mention" not in json.dumps(celebration)
+
+
+def _nominated(teams):
+    teams.install()
+    dialog = teams.sam.flag_message("Woodgrove went live in a week")
+    teams.sam.submit_flag("Woodgrove went live in a week", dialog, {"account_name": "Woodgrove"})
+    [nomination] = teams.posts(NOMS)
+    return nomination
+
+
+def test_snooze_until_a_date_and_not_now(teams, engine):
+    nomination = _nominated(teams)
+    snoozed = invoke_card(teams.sam.click(NOMS, nomination, "Snooze", {"until": "2099-01-15"}))
+    assert "Snoozed until 15 Jan 2099 by Sam" in texts(snoozed)
+    assert rows(engine, m.Nomination)[0].state == NominationState.SNOOZED
+    dismissed = invoke_card(teams.sam.click(NOMS, nomination, "Not now"))
+    assert "Not now by Sam on" in texts(dismissed) and buttons(dismissed) == []
+    assert rows(engine, m.Nomination)[0].state == NominationState.DISMISSED
+    teams.updates(NOMS, count=2)
+    assert card_of(teams.connector.activities(NOMS)[0]) == dismissed
+
+
+def test_queue_in_personal_chat_opens_items_and_shows_the_ask(teams, engine):
+    _nominated(teams)
+    teams.sam.say("queue", personal=True)
+    [queue] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    assert "Nominations (1)" in texts(card_of(queue)) and "Woodgrove" in texts(card_of(queue))
+    opened = invoke_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, queue, "Open"))
+    assert buttons(opened) == ["Ask", "Not now", "Snooze", "Back to queue"]
+
+    choose = dialog_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, {**queue, "attachments": [
+        {"content": opened}]}, "Ask"))
+    dialog_card(teams.sam.submit_dialog(choose, "Draft the ask", {"ask_type": "case_study"}))
+    back = invoke_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, queue, "Refresh"))
+    assert "Open asks (1)" in texts(back)
+    shown = dialog_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, {**queue, "attachments": [
+        {"content": back}]}, "Show ask"))
+    assert "/intake/" in texts(shown)
+    assert dialog_message(teams.sam.submit_dialog(shown, "Mark as sent")).startswith("Marked as sent.")
+    assert rows(engine, m.Ask)[0].state == AskState.SENT
+
+
+def test_ask_is_refused_in_the_dialog_for_someone_else(teams):
+    nomination = _nominated(teams)
+    refused = dialog_card(teams.nobody.click(NOMS, nomination, "Ask"))
+    assert "Only people with the success role can ask this customer." in texts(refused)
+
+
+def test_request_changes_needs_a_reason_and_reject_records_one(teams, engine):
+    teams.install()
+    submitted, _ = to_review(teams.core)
+    [first] = teams.posts(APPROVALS)
+    assert invoke_message(teams.mia.click(APPROVALS, first, "Send back")) == \
+        "Say what should change, so the owner can act on it."
+    sent_back = invoke_card(teams.mia.click(APPROVALS, first, "Send back",
+                                            {"changes_reason": "Add the <at>CFO</at>'s numbers"}))
+    assert "Changes requested by Mia" in texts(sent_back)
+    assert "Reason: Add the <\u200bat>CFO<\u200b/at>'s numbers" in texts(sent_back)
+    assert rows(engine, m.Story)[0].state == StoryState.CHANGES_REQUESTED
+    assert rows(engine, m.ReviewDecision)[0].reason == "Add the <at>CFO</at>'s numbers"
+    assert invoke_message(teams.mia.click(APPROVALS, first, "Reject")).startswith("Already changes requested")
+    assert submitted.story.id == rows(engine, m.Story)[0].id
+
+
+def test_help_lists_commands_and_opens_the_win_dialog(teams, engine):
+    teams.sam.say("help", personal=True)
+    [help_card] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    form = dialog_card(teams.sam.click(ta.PERSONAL_CONVERSATION_ID, help_card, "Flag a win"))
+    done = dialog_message(teams.sam.submit_dialog(form, "Flag win", {"account_name": "Litware",
+                                                                      "story": "Saved 3 hours a day"}))
+    assert done.startswith("Win recorded for Litware.")
+    assert rows(engine, m.Win)[0].story == "Saved 3 hours a day"
+
+
+def test_digest_command_shows_this_month_with_its_chart(teams):
+    teams.sam.say("digest", personal=True)
+    teams.sam.say("digest someday", personal=True)
+    digest, bad = teams.posts(ta.PERSONAL_CONVERSATION_ID, count=2)
+    content = card_of(digest)
+    assert texts(content).startswith("Advocacy digest: ")
+    [chart] = [e for e in content["body"] if e["type"] == "Image"]
+    assert chart["url"].startswith("data:image/png;base64,") and chart["altText"]
+    assert "Try: digest 2026-10 or digest 2026-Q3." in texts(card_of(bad))
