@@ -1,7 +1,8 @@
 """Who is acting (the Actor, from users.info and user groups, cached) and the one error handler.
 
-The error handler turns a DomainError into the message it carries and anything else into
-FRIENDLY_ERROR plus a log line with context. The person who acted sees it: as a field
+Errors (in listeners, through `handled`, and in middleware, through Bolt's error handler)
+turn a DomainError into the message it carries and anything else into FRIENDLY_ERROR plus
+a log line with context. The person who acted sees it: as a field
 error or notice in the modal they submitted, else ephemerally where they clicked, else in
 a direct message. Nothing is lost: a failed command changed nothing.
 """
@@ -9,10 +10,12 @@ a direct message. Nothing is lost: a failed command changed nothing.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import time
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from slack_bolt import BoltResponse
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -27,7 +30,7 @@ from workflows.errors import DomainError, InvalidInput
 log = logging.getLogger(__name__)
 
 FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
-LOOKUP_TIMEOUT = 2.0  # a slow users.info must not hold the acknowledgement
+LOOKUP_TIMEOUT = 1.0  # a slow users.info must not hold the acknowledgement
 
 
 @dataclass
@@ -55,12 +58,16 @@ class Directory:
         return any(member.startswith("@") for members in self.config.roles.values() for member in members)
 
     async def actor(self, client: AsyncWebClient, user_id: str) -> Actor:
-        """The Actor for a Slack user; just the user id when Slack does not answer in time."""
+        """The Actor for a Slack user; just the user id when Slack does not answer in time.
+
+        A slow lookup carries on in the background and fills the cache for the next request.
+        """
+        lookup = asyncio.gather(self._person(client, user_id), self._handles(client, user_id))
+        lookup.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            person, groups = await asyncio.wait_for(
-                asyncio.gather(self._person(client, user_id), self._handles(client, user_id)), LOOKUP_TIMEOUT)
+            person, groups = await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_TIMEOUT)
         except (asyncio.TimeoutError, SlackApiError, OSError) as exc:
-            log.warning("could not look up Slack user %s: %s", user_id, exc)
+            log.warning("could not look up Slack user %s in time (%s)", user_id, type(exc).__name__)
             return Actor(platform="slack", user_id=user_id)
         return Actor(platform="slack", user_id=user_id, email=person.email, name=person.name, groups=groups)
 
@@ -170,17 +177,52 @@ def _modal_answer(body: dict, error: Exception, text: str) -> dict:
     return {"response_action": "errors", "errors": {block: text}}
 
 
+def explain(error: Exception, body: dict, context: AsyncBoltContext) -> str:
+    """What to tell the person; logs the failure with its context (never the request's text)."""
+    if isinstance(error, DomainError):
+        log.info("slack %s by %s refused: %s", _describe(body), _user_id(body), error.message)
+        return error.message
+    log.error("slack %s by %s in team %s failed", _describe(body), _user_id(body), context.team_id, exc_info=error)
+    return FRIENDLY_ERROR
+
+
+def handled(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Wrap a listener so any error reaches the person who acted and the log.
+
+    Errors are caught here rather than in Bolt's runner, which can drop an acknowledgement
+    given just before a listener raised.
+    """
+    wanted = inspect.getfullargspec(listener).args
+
+    async def run_listener(ack, body, context, client, action, view, event, respond) -> None:
+        given = {"ack": ack, "body": body, "context": context, "client": client, "action": action, "view": view,
+                 "event": event, "respond": respond}
+        try:
+            await listener(**{name: given[name] for name in wanted})
+        except Exception as error:
+            text = explain(error, body, context)
+            if ack.response is None and body.get("type") == "view_submission":
+                await ack(**_modal_answer(body, error, text))
+                return
+            if ack.response is None:
+                await ack()
+            await tell(client, context, body, text)
+
+    run_listener.__name__ = listener.__name__
+    run_listener.__qualname__ = listener.__qualname__
+    return run_listener
+
+
+def listen(register: Callable) -> Callable:
+    """`@listen(app.action(...))` registers a listener wrapped by `handled`."""
+    return lambda listener: register(handled(listener))
+
+
 async def on_error(error: Exception, body: dict, context: AsyncBoltContext, client: AsyncWebClient,
                    response: BoltResponse | None) -> BoltResponse | None:
-    """Bolt's global error handler (listeners and middleware)."""
-    if isinstance(error, DomainError):
-        text = error.message
-        log.info("slack %s by %s refused: %s", _describe(body), _user_id(body), text)
-    else:
-        text = FRIENDLY_ERROR
-        log.error("slack %s by %s in team %s failed", _describe(body), _user_id(body), context.team_id,
-                  exc_info=error)
-    if response is None:  # already acknowledged: tell the person out of band
+    """Bolt's global error handler, for errors outside listeners (middleware)."""
+    text = explain(error, body, context)
+    if response is None:
         await tell(client, context, body, text)
         return None
     if body.get("type") == "view_submission":

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (ActionsBlock, Block, ButtonElement, Context
                                      RichTextPreformattedElement, SectionBlock, StaticSelectElement)
 from slack_sdk.models.views import View
 
-from bot.slack.render import fit, long_text, mrkdwn, plain
+from bot.slack.render import READ_ALL, fit, long_text, mrkdwn, plain
 from workflows.states import AskType, OutcomeType, PlacementChannel, RecognitionKind, label
 from workflows.wins import STORY_MAX
 
@@ -205,4 +205,5 @@ def notice(title: str, text: str) -> View:
 
 def read_all(title: str, text: str) -> View:
     blocks: list[Block] = [SectionBlock(text=mrkdwn(title, 3000))]
-    return View(type="modal", title=_title("Read all"), close="Close", blocks=blocks + long_text(text, 95))
+    return View(type="modal", callback_id=READ_ALL, title=_title("Read all"), close="Close",
+                blocks=blocks + long_text(text, 95))

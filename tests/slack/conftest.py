@@ -11,11 +11,13 @@ from sqlmodel import Session, select
 from bot.context import BotContext
 from bot.server import build_context, create_app
 from bot.settings import Settings
+from storage import models as m
 from tests.conftest import TEST_CONFIG, clean
 from tests.emulators.server import run_asgi
 from tests.emulators.slack_api import SlackEmulator
 from tests.emulators.slack_requests import SlackRequester
 from workflows.config import parse_config
+from workflows.states import OutboxState
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -68,14 +70,30 @@ def bot(emu, tmp_path_factory):
     ctx.core.engine.dispose()
 
 
+ACK_LIMIT = 3.0  # Slack's deadline for every answer
+
+
 @pytest.fixture
 def slack(bot, emu):
-    """Signed requests to the bot's /slack/events; every test ends with Block Kit checked."""
+    """Signed requests to the bot's /slack/events.
+
+    Every test ends with Block Kit checked and every request answered within Slack's 3 s.
+    """
     clean(bot.engine)
     emu.reset()
+    answered: list[float] = []
+
+    def timed(response):
+        response.read()
+        answered.append(response.elapsed.total_seconds())
+
     with SlackRequester(f"{bot.url}/slack/events", SECRET, emulator=emu) as requester:
+        requester._client.event_hooks["response"].append(timed)
         yield requester
     emu.assert_no_violations()
+    wait_until(lambda: not bot.rows(m.OutboxMessage, m.OutboxMessage.state == OutboxState.PENDING),
+               timeout=10, what="the outbox to drain before the next test")
+    assert max(answered, default=0) < ACK_LIMIT, f"slowest answer took {max(answered):.2f}s"
 
 
 # helpers ---------------------------------------------------------------------
@@ -172,6 +190,7 @@ def flag_win(slack: SlackRequester, emu: SlackEmulator, user: str = "U0SUCCESS",
     before = len(emu.calls("views.open"))
     assert slack.slash_command("/win", user_id=user).status_code == 200
     view = opened_view(emu, before + 1)
-    return submit(slack, emu, user, view, account=account, story=story, metric_value="2",
-                  metric_unit="hours/week", contact_name="Dana Lee", contact_email="dana@acme.test", **typed)
+    values = dict(account=account, story=story, metric_value="2", metric_unit="hours/week", contact_name="Dana Lee",
+                  contact_email="dana@acme.test")
+    return submit(slack, emu, user, view, **{**values, **typed})
 

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
+from bot.slack.middleware import listen
 from bot.slack.listeners.common import (actor_of, fetch_message, item_id, message_ref, message_text, origin,
                                         permalink, run)
 from bot.slack.listeners.home import confirm
@@ -33,11 +34,20 @@ def _metadata_text(message: dict) -> tuple[str, str] | None:
     return str(payload.get("title") or ""), str(payload["text"])
 
 
+def _reference_commands():
+    """workflows.references, where this version of the core has it."""
+    try:
+        from workflows import references
+    except ImportError:
+        return None
+    return references
+
+
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
 
     def on(action: str):
-        return app.action(action_pattern(action))
+        return listen(app.action(action_pattern(action)))
 
     async def decide(command, ack, body, action, context, client) -> None:
         await ack()
@@ -55,6 +65,18 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     @on("nomination.dismiss")
     async def dismiss(ack, body: dict, action: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await decide(asks.dismiss, ack, body, action, context, client)
+
+    references = _reference_commands()
+    if references is not None:
+        @on("reference.approve")
+        async def approve_reference(ack, body: dict, action: dict, context: AsyncBoltContext,
+                                    client: AsyncWebClient) -> None:
+            await decide(references.approve_reference, ack, body, action, context, client)
+
+        @on("reference.decline")
+        async def decline_reference(ack, body: dict, action: dict, context: AsyncBoltContext,
+                                    client: AsyncWebClient) -> None:
+            await decide(references.decline_reference, ack, body, action, context, client)
 
     @on("review.changes")
     async def changes(ack, body: dict, action: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
+from bot.slack.middleware import listen
 from bot.slack.listeners.common import actor_of, run, unescape
 from bot.slack.listeners.home import MESSAGE, queue_blocks
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
@@ -58,13 +59,13 @@ def digest_preview(core) -> Card | None:
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
 
-    @app.command("/win")
+    @listen(app.command("/win"))
     async def win(ack, body: dict, client: AsyncWebClient) -> None:
         await ack()
         story = unescape(body.get("text") or "").strip()
         await client.views_open(trigger_id=body["trigger_id"], view=modals.win(story=story))
 
-    @app.command("/proof")
+    @listen(app.command("/proof"))
     async def proof(ack, body: dict, respond) -> None:
         await ack()
         query = unescape(body.get("text") or "").strip()
@@ -73,7 +74,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await respond(response_type="ephemeral", text=f"Proof for {fit(query, 100)[0]}",
                       blocks=[b.to_dict() for b in blocks])
 
-    @app.command("/advocacy")
+    @listen(app.command("/advocacy"))
     async def advocacy(ack, body: dict, respond, context: AsyncBoltContext) -> None:
         await ack()
         word = (body.get("text") or "").strip().lower().split(" ")[0]

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack.listeners.common import actor_of, from_home, run
-from bot.slack.middleware import tell
+from bot.slack.middleware import listen, tell
 from bot.slack.render import actions, fit, mrkdwn, plain
 from workflows.actors import Actor
 from workflows.core import Core
@@ -76,7 +76,7 @@ async def confirm(client: AsyncWebClient, core: Core, context: AsyncBoltContext,
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
-    @app.event("app_home_opened")
+    @listen(app.event("app_home_opened"))
     async def home_opened(event: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if event.get("tab", "home") == "home":
             await publish_home(client, ctx.core, actor_of(context))

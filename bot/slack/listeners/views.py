@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.slack import modals
 from bot.slack.listeners.common import actor_of, item_id, run
 from bot.slack.listeners.home import publish_home
-from bot.slack.middleware import tell
+from bot.slack.middleware import listen, tell
 from workflows import asks, lookups, sales, stories, wins
 from workflows.errors import InvalidInput
 from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
@@ -69,20 +69,20 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         if modals.metadata(view).get("home"):
             await publish_home(client, core, actor_of(context))
 
-    @app.options(modals.ACCOUNT)
+    @listen(app.options(modals.ACCOUNT))
     async def account_options(ack, body: dict) -> None:
         """Matching accounts, plus "Create account: <typed>" for a new one."""
         typed = (body.get("value") or "").strip()
         found = await run(lookups.search_accounts, core, typed) if typed else []
         await ack(options=modals.account_options(found, typed))
 
-    @app.view(modals.WIN)
+    @listen(app.view(modals.WIN))
     async def flag_win(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         form = win_form(view)
         outcome = await run(wins.flag_win, core, actor_of(context), form, event_key=f"slack:view:{view['id']}")
         await finish(ack, client, context, view, "Win recorded", outcome.message)
 
-    @app.view(modals.ASK)
+    @listen(app.view(modals.ASK))
     async def draft_ask(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         ask_type = _choice(AskType, modals.values(view).get("ask_type"), "ask_type", "the kind of ask")
         nomination_id = item_id(modals.metadata(view).get("id"))
@@ -91,7 +91,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         if modals.metadata(view).get("home"):
             await publish_home(client, core, actor_of(context))
 
-    @app.view(modals.SNOOZE)
+    @listen(app.view(modals.SNOOZE))
     async def snooze(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         chosen = modals.values(view).get("until")
         try:
@@ -102,14 +102,14 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         text = await run(asks.snooze, core, actor_of(context), item_id(modals.metadata(view).get("id")), until)
         await finish(ack, client, context, view, "Snoozed", text)
 
-    @app.view(modals.CHANGES)
+    @listen(app.view(modals.CHANGES))
     async def request_changes(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         reason = modals.values(view).get("reason") or ""
         text = await run(stories.request_changes, core, actor_of(context), item_id(modals.metadata(view).get("id")),
                          reason)
         await finish(ack, client, context, view, "Changes requested", text)
 
-    @app.view(modals.PUBLISH)
+    @listen(app.view(modals.PUBLISH))
     async def publish(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         data = modals.values(view)
         channel = _choice(PlacementChannel, data.get("channel"), "channel", "where the story goes live")
@@ -121,7 +121,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         if meta.get("channel"):
             await tell(client, context, {**body, "channel": {"id": meta["channel"]}}, text)
 
-    @app.view(modals.DEAL)
+    @listen(app.view(modals.DEAL))
     async def use_in_deal(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         data = modals.values(view)
         amount = _number(data.get("amount"), "amount", "the amount", required=True)
@@ -129,7 +129,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                          data.get("opportunity_id") or "", amount, data.get("stage") or "")
         await finish(ack, client, context, view, "Recorded", text)
 
-    @app.view(modals.RECOGNITION)
+    @listen(app.view(modals.RECOGNITION))
     async def log_thanks(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         data = modals.values(view)
         kind = _choice(RecognitionKind, data.get("kind"), "kind", "the kind of thank-you")
