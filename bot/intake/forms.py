@@ -81,12 +81,22 @@ SCOPES = [(ConsentScope.NAME, "My name"), (ConsentScope.TITLE, "My job title"),
 CHANNELS = [(ConsentChannel.WEBSITE, "Your website"), (ConsentChannel.SALES, "Sales materials (decks, proposals)"),
             (ConsentChannel.SOCIAL, "Social media"), (ConsentChannel.EMAIL, "Email newsletters"),
             (ConsentChannel.REVIEW_SITES, "Public review sites")]
+LABELS = {
+    "goal": GOAL.label, "change": CHANGE.label, "result": RESULT.label, "metrics": METRICS.label,
+    "preferred_time": CALL_TIME.label, "rating": "Your rating", "scope": "We may show", "channels": "Where",
+    "expires_on": "Until", "signer_name": "Your full name", "signer_email": "Your email",
+    "company": "Company", "contact_name": "Contact name", "contact_email": "Contact email"}
 TEXT_FIELDS = ("title", "body", "goal", "change", "result", "metrics", "preferred_time", "signer_name",
                "signer_email", "expires_on", "rating")
 
 
 def layout_for(ask_type: AskType) -> Layout:
     return LAYOUTS[ask_type]
+
+
+def labels_for(layout: Layout) -> dict[str, str]:
+    """Field labels for the error summary."""
+    return LABELS | {p.name: p.label for p in layout.prompts}
 
 
 @dataclass

@@ -6,6 +6,7 @@ JavaScript, carry a CSRF token bound to the link, and keep what was typed when s
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -78,7 +79,7 @@ def router(ctx: BotContext) -> APIRouter:
         first = view.contact.name.split()[0] if view.contact and view.contact.name else ""
         return with_token(request, token, lambda field: render(
             "intake.html", status, view=view, layout=layout, posted=posted, csrf=field, first_name=first,
-            kind=label(view.ask.ask_type), forms=forms, min_date=today.isoformat(),
+            kind=label(view.ask.ask_type), forms=forms, min_date=(today + timedelta(days=1)).isoformat(),
             disclosure=core.config.review_gating.incentive_disclosure))
 
     @api.get("/intake/{token}", response_class=HTMLResponse)
@@ -141,7 +142,8 @@ def router(ctx: BotContext) -> APIRouter:
     def referral_page(request: Request, code: str, referrer: referrals.Referrer, values: dict, errors: dict,
                       status: int = 200, sent: bool = False) -> Response:
         return with_token(request, code, lambda field: render(
-            "referral.html", status, referrer=referrer, values=values, errors=errors, csrf=field, sent=sent))
+            "referral.html", status, referrer=referrer, values=values, errors=errors, csrf=field, sent=sent,
+            forms=forms))
 
     @api.get("/r/{code}", response_class=HTMLResponse)
     async def referral(request: Request, code: str, sent: int = 0):

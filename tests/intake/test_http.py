@@ -81,6 +81,7 @@ def test_validation_messages_sit_beside_fields_and_keep_what_was_typed(web, ctx,
     assert '<p class="error" id="f-signer_name-error"><span class="visually-hidden">Error: </span>This is required.' in html
     assert 'id="f-metrics-error"' in html and "Keep this under 500 characters." in html
     assert "Pick a date in the future" in html and "Enter an email address" in html
+    assert "<a href=\"#f-signer_name\">Your full name: This is required.</a>" in html
     assert 'aria-invalid="true"' in html and 'aria-describedby="f-signer_name-hint f-signer_name-error"' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</textarea>" in html and "<script>" not in html
     assert "Close faster</textarea>" in html and 'value="2020-01-01"' in html
