@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from storage import models as m
-from storage.types import UTCDateTime
 from workflows.states import AskState, NominationState, StoryState
 
 PROOF_STATES = (StoryState.APPROVED, StoryState.PUBLISHED)
@@ -148,7 +147,8 @@ def _spreads_by_rank(session: Session, sub, n: int) -> list[Spread]:
     """Percentiles without percentile_cont: rank rows per bucket and read the two neighbours of each position."""
     ranked = select(sub.c.bucket, sub.c.d,
                     (func.row_number().over(partition_by=sub.c.bucket, order_by=sub.c.d) - 1).label("i"),
-                    func.count().over(partition_by=sub.c.bucket).label("n")).subquery()
+                    func.count().over(partition_by=sub.c.bucket, order_by=sub.c.d, rows=(None, None)).label("n"),
+                    ).subquery()
     wanted = []
     for p in (0.5, 0.9):
         position = (ranked.c.n - 1) * p
@@ -264,30 +264,31 @@ class StuckItem:
 
 
 def stuck(session: Session, before: datetime, limit: int = 3) -> dict[str, tuple[int, list[StuckItem]]]:
-    """Open items waiting since before `before`: {kind: (how many, the oldest few)}."""
-    queries = {
-        "nomination": (m.Nomination, m.Nomination.created_at, m.Nomination.state == NominationState.PROPOSED),
-        "ask": (m.Ask, _since(m.Ask.sent_at, m.Ask.created_at), m.Ask.state.in_((AskState.DRAFTED, AskState.SENT))),
-        "review": (m.Story, _since(m.Story.submitted_at, m.Story.created_at), m.Story.state == StoryState.IN_REVIEW),
+    """Open items waiting since before `before`: {kind: (how many, the oldest few)}.
+
+    Each part reads an index in time order: proposed nominations by creation, drafted asks by
+    creation, sent asks by sending, stories in review by submission (their creation).
+    """
+    parts = {
+        "nomination": [(m.Nomination, m.Nomination.created_at, m.Nomination.state == NominationState.PROPOSED)],
+        "ask": [(m.Ask, m.Ask.created_at, m.Ask.state == AskState.DRAFTED),
+                (m.Ask, m.Ask.sent_at, m.Ask.state == AskState.SENT)],
+        "review": [(m.Story, m.Story.created_at, m.Story.state == StoryState.IN_REVIEW)],
     }
     out = {}
-    for kind, (model, since, open_state) in queries.items():
-        where = (open_state, since < before)
-        total = session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-        oldest = []
-        if total:
-            stmt = (select(model.id, m.Account.name, model.owner, since.label("since"))
-                    .join(m.Account, m.Account.id == model.account_id)
-                    .where(*where).order_by(since, model.id).limit(limit))
-            oldest = [StuckItem(kind, item_id, account, owner, at)
-                      for item_id, account, owner, at in session.execute(stmt)]
-        out[kind] = (int(total), oldest)
+    for kind, queries in parts.items():
+        total, oldest = 0, []
+        for model, since, open_state in queries:
+            where = (open_state, since < before)
+            total += session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+            first = select(model.id, model.account_id, model.owner, since.label("since")).where(*where) \
+                .order_by(since, model.id).limit(limit).subquery()
+            stmt = select(first.c.id, m.Account.name, first.c.owner, first.c.since) \
+                .join(m.Account, m.Account.id == first.c.account_id)
+            oldest += [StuckItem(kind, item_id, account, owner, at) for item_id, account, owner, at in
+                       session.execute(stmt)]
+        out[kind] = (int(total), sorted(oldest, key=lambda item: (item.since, item.item_id))[:limit])
     return out
-
-
-def _since(*columns):
-    """The first non-null timestamp, still read back as an aware datetime."""
-    return type_coerce(func.coalesce(*columns), UTCDateTime())
 
 
 def digest_runs(session: Session, kind: str, period: str) -> list[m.DigestRun]:

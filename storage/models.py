@@ -138,7 +138,8 @@ class Nomination(SQLModel, table=True):
 class Ask(SQLModel, table=True):
     """A request to a customer contact to advocate in a specific way."""
 
-    __table_args__ = (Index("ix_ask_state_created", "state", "created_at"),)
+    __table_args__ = (Index("ix_ask_state_created", "state", "created_at"),
+                      Index("ix_ask_state_sent", "state", "sent_at"))
     id: int | None = Field(default=None, primary_key=True)
     nomination_id: int | None = Field(default=None, foreign_key="nomination.id", index=True)
     account_id: int = Field(foreign_key="account.id", index=True)
@@ -149,8 +150,8 @@ class Ask(SQLModel, table=True):
     owner: str = Field(default="", max_length=200, index=True)
     created_by: str = Field(default="", max_length=200)
     token_nonce: str = Field(max_length=64, unique=True)
-    sent_at: datetime | None = _ts()
-    responded_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts(index=True)
+    responded_at: datetime | None = _ts(index=True)
     expires_at: datetime | None = _ts()
     created_at: datetime = _created()
 
@@ -176,7 +177,7 @@ class Story(SQLModel, table=True):
     state: s.StoryState = _enum(s.StoryState, s.StoryState.IN_REVIEW, index=False)
     owner: str = Field(default="", max_length=200, index=True)
     submitted_at: datetime | None = _ts()
-    approved_at: datetime | None = _ts()
+    approved_at: datetime | None = _ts(index=True)
     published_at: datetime | None = _ts(index=True)
     created_at: datetime = _created()
 
@@ -265,7 +266,7 @@ class Referral(SQLModel, table=True):
     state: s.ReferralState = _enum(s.ReferralState, s.ReferralState.MADE, index=False)
     amount: float = Field(default=0, ge=0)
     created_at: datetime = _created()
-    converted_at: datetime | None = _ts()
+    converted_at: datetime | None = _ts(index=True)
 
 
 class ReferralCode(SQLModel, table=True):

@@ -1,0 +1,349 @@
+"""Time the leadership digest on a large program, next to hand-written SQL computing the same aggregates.
+
+    python bench/digest.py [--scale 0.1] [--engines sqlite,postgres] [--pg postgresql://postgres@127.0.0.1/postgres]
+
+At scale 1: 50k accounts, 1M wins, 700k nominations, 300k asks, 200k stories, 200k NPS answers,
+spread over three years; the digest is for October 2026 (Europe/London). Data is generated in
+process and bulk loaded (executemany on SQLite, COPY on PostgreSQL) into a throwaway database.
+Targets: the digest's numbers in at most 2x the raw aggregates, and under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+from sqlalchemy import JSON, Boolean, Enum, Float, Integer  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+from bot.charts import digest_chart  # noqa: E402
+from storage import models  # noqa: E402,F401  (registers the tables)
+from storage.db import make_engine  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from workflows.config import parse_config  # noqa: E402
+from workflows.core import Core  # noqa: E402
+from workflows.digest import build_digest, digest_card  # noqa: E402
+from workflows.periods import parse_period  # noqa: E402
+
+NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+START = datetime(2023, 11, 1, tzinfo=UTC)
+SPAN = (NOW - START).total_seconds()
+DAY = 86400.0
+CONFIG = parse_config({"timezone": "Europe/London", "channels": {"slack": {"digest": "C0LEAD"}}})
+PERIOD = parse_period("2026-10", CONFIG.tz)
+SEGMENTS, INDUSTRIES = ["enterprise", "mid-market", "smb"], ["fintech", "healthcare", "retail", "logistics", "saas"]
+REGIONS, CHANNELS = ["EMEA", "NA", "APAC", "LATAM"], ["website", "sales_deck", "social", "email"]
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+def generate(scale: float, seed: int = 1) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Rows per table as (columns, tuples); timestamps are aware datetimes."""
+    rng = random.Random(seed)
+    n_accounts, n_wins, n_stories = int(50_000 * scale), int(1_000_000 * scale), int(200_000 * scale)
+
+    def moment(after: datetime | None = None, max_days: float = 0) -> datetime:
+        if after is None:
+            return START + timedelta(seconds=rng.random() * SPAN)
+        return after + timedelta(seconds=rng.random() * max_days * DAY)
+
+    accounts = [(i, f"Account {i}", f"account {i}", rng.choice(SEGMENTS), rng.choice(INDUSTRIES),
+                 rng.choice(REGIONS), f"U{i % 300:04d}", START) for i in range(1, n_accounts + 1)]
+    contacts = [(i, i, f"Contact {i}", START) for i in range(1, n_accounts + 1)]
+    wins, noms, asks, stories = [], [], [], []
+    for i in range(1, n_wins + 1):
+        account = rng.randint(1, n_accounts)
+        created = moment()
+        who = rng.randint(1, 200)
+        wins.append((i, account, f"U{who:04d}", f"Person {who}", created, "x"))
+        if rng.random() < 0.7:
+            nom_at = moment(created, 2)
+            asked = rng.random() < 0.43
+            state = "accepted" if asked else rng.choice(["proposed", "dismissed", "snoozed"])
+            noms.append((len(noms) + 1, account, i, state, f"U{account % 300:04d}", nom_at))
+            if asked:
+                sent = moment(nom_at, 10)
+                responded = moment(sent, 14) if rng.random() < 0.72 else None
+                state = "responded" if responded else rng.choice(["sent", "expired", "declined"])
+                ask_id = len(asks) + 1
+                asks.append((ask_id, len(noms), account, state, f"U{account % 300:04d}", f"t{ask_id}", nom_at, sent,
+                             responded))
+                if responded and len(stories) < n_stories and responded < NOW:
+                    roll = rng.random()
+                    approved = moment(responded, 7) if roll < 0.7 else None
+                    published = moment(approved, 10) if roll < 0.3 else None
+                    state = ("published" if published else "approved" if approved else
+                             "in_review" if roll < 0.9 else "rejected")
+                    rating = rng.randint(1, 5) if rng.random() < 0.4 else None
+                    stories.append((len(stories) + 1, ask_id, account, account, i, state, rating,
+                                    f"U{account % 300:04d}", responded, responded, approved, published))
+    nps = [(i, rng.randint(1, n_accounts), min(10, max(0, int(rng.gauss(8, 2.5)))), moment())
+           for i in range(1, int(200_000 * scale) + 1)]
+    published = [s for s in stories if s[11] is not None]
+    placements = [(i, s[0], rng.choice(CHANNELS), "https://x.test", "https://x.test", "live", "U0MKT", s[11])
+                  for i, s in enumerate(published, 1)]
+    usable = [s for s in stories if s[10] is not None]
+    deals = [(i, rng.choice(usable)[0], f"OPP{i}", float(rng.randint(1, 200) * 1000), rng.random() < 0.3, "U0SALES",
+              moment()) for i in range(1, int(50_000 * scale) + 1)] if usable else []
+    referrals = []
+    for i in range(1, int(20_000 * scale) + 1):
+        made = moment()
+        converted = moment(made, 60) if rng.random() < 0.3 else None
+        referrals.append((i, rng.randint(1, n_accounts), f"R{i}", f"Prospect {i}",
+                          "converted" if converted else "made", made, converted))
+    return {
+        "account": (["id", "name", "name_key", "segment", "industry", "region", "owner", "created_at"], accounts),
+        "contact": (["id", "account_id", "name", "created_at"], contacts),
+        "win": (["id", "account_id", "flagged_by", "flagged_by_name", "created_at", "story"], wins),
+        "nomination": (["id", "account_id", "win_id", "state", "owner", "created_at"], noms),
+        "ask": (["id", "nomination_id", "account_id", "state", "owner", "token_nonce", "created_at", "sent_at",
+                 "responded_at"], asks),
+        "story": (["id", "ask_id", "account_id", "contact_id", "win_id", "state", "rating", "owner", "created_at",
+                   "submitted_at", "approved_at", "published_at"], stories),
+        "npsresponse": (["id", "account_id", "score", "responded_at"], nps),
+        "placement": (["id", "story_id", "channel", "url", "tracked_url", "state", "published_by", "published_at"],
+                      placements),
+        "dealusage": (["id", "story_id", "opportunity_id", "amount", "won", "recorded_by", "recorded_at"], deals),
+        "referral": (["id", "account_id", "code", "referred_company", "state", "created_at", "converted_at"],
+                     referrals),
+    }
+
+
+def _filler(column):
+    """The value a bulk row gives a NOT NULL column it does not set."""
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return False
+    if isinstance(kind, (Integer, Float)):
+        return 0
+    if isinstance(kind, JSON):
+        return "[]"
+    if isinstance(kind, Enum):
+        return kind.enums[0]
+    return ""
+
+
+def complete(table: str, columns: list[str]) -> tuple[list[str], tuple]:
+    """Add the NOT NULL columns the generator leaves out, with neutral values."""
+    missing = [c for c in SQLModel.metadata.tables[table].columns
+               if not c.nullable and not c.primary_key and c.name not in columns]
+    extra = tuple(_filler(c) for c in missing)
+    return columns + [c.name for c in missing], extra
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def load_sqlite(path: str, data) -> None:
+    """executemany with the secondary indexes dropped, then rebuilt (a sorted build beats random inserts)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-1000000")
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                           f"AND tbl_name IN ({', '.join('?' * len(data))})", list(data)).fetchall()
+    with conn:
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        for table, (columns, rows) in data.items():
+            names, extra = complete(table, columns)
+            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            conn.executemany(sql, (tuple(_sqlite_value(v) for v in row) + extra for row in rows))
+        for _, sql in indexes:
+            conn.execute(sql)
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def load_postgres(url: str, data) -> None:
+    """COPY with foreign-key triggers off and secondary indexes dropped, then rebuilt."""
+    with psycopg.connect(url) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        indexes = conn.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", [list(data)]).fetchall()
+        for name, _ in indexes:
+            conn.execute(f"DROP INDEX {name}")
+        with conn.cursor() as cur:
+            for table, (columns, rows) in data.items():
+                names, extra = complete(table, columns)
+                with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row + extra)
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        for _, sql in indexes:
+            conn.execute(sql)
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+
+
+# --- the baseline: hand-written SQL for the same numbers -----------------------------------------
+
+def raw_queries(dialect: str, edges: list[datetime], stuck_before: datetime) -> list[tuple[str, tuple]]:
+    """One plain SQL statement per aggregate the digest shows, with its parameters."""
+    pg = dialect == "postgresql"
+    p = "%s" if pg else "?"
+    e = [x if pg else _sqlite_value(x) for x in edges]
+    cur, prev, six = (e[-2], e[-1]), (e[-3], e[-2]), (e[0], e[-1])
+    days = (lambda a, b: f"extract(epoch from {a} - {b}) / 86400.0") if pg else \
+        (lambda a, b: f"julianday({a}) - julianday({b})")
+    two = (e[-3], e[-2], e[-1])
+    bucket2 = f"CASE WHEN {{c}} < {p} THEN 0 ELSE 1 END"
+    out = []
+    for table, column in [("win", "created_at"), ("nomination", "created_at"), ("ask", "sent_at"),
+                          ("ask", "responded_at"), ("story", "approved_at"), ("story", "published_at"),
+                          ("referral", "created_at"), ("referral", "converted_at"), ("placement", "published_at")]:
+        out.append((f"SELECT {bucket2.format(c=column)} AS b, count(*) FROM {table} "
+                    f"WHERE {column} >= {p} AND {column} < {p} GROUP BY b", (two[1], two[0], two[2])))
+    out.append((f"SELECT {bucket2.format(c='created_at')} AS b, count(*), sum(rating) FROM story "
+                f"WHERE created_at >= {p} AND created_at < {p} AND rating IS NOT NULL GROUP BY b", (two[1], two[0], two[2])))
+    out.append((f"SELECT {bucket2.format(c='recorded_at')} AS b, count(*), count(DISTINCT story_id), sum(amount), "
+                f"sum(CASE WHEN won THEN amount ELSE 0 END) FROM dealusage "
+                f"WHERE recorded_at >= {p} AND recorded_at < {p} GROUP BY b", (two[1], two[0], two[2])))
+    nps_bucket = "CASE " + " ".join(f"WHEN responded_at < {p} THEN {i}" for i in range(5)) + " ELSE 5 END"
+    out.append((f"SELECT {nps_bucket} AS b, count(*), sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END), "
+                f"sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) FROM npsresponse "
+                f"WHERE responded_at >= {p} AND responded_at < {p} GROUP BY b", tuple(e[1:6]) + six))
+    pairs = [("ask.sent_at", "win.created_at",
+              "ask JOIN nomination ON nomination.id = ask.nomination_id JOIN win ON win.id = nomination.win_id"),
+             ("ask.responded_at", "ask.sent_at", "ask"), ("story.approved_at", "story.submitted_at", "story"),
+             ("story.published_at", "win.created_at", "story JOIN win ON win.id = story.win_id")]
+    for later, earlier, source in pairs:
+        inner = (f"SELECT {bucket2.format(c=later)} AS b, {days(later, earlier)} AS d FROM {source} "
+                 f"WHERE {later} >= {p} AND {later} < {p} AND {earlier} IS NOT NULL")
+        if pg:
+            sql = (f"SELECT b, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), "
+                   f"percentile_cont(0.9) WITHIN GROUP (ORDER BY d) FROM ({inner}) t GROUP BY b")
+        else:
+            sql = (f"SELECT b, n, i, d FROM (SELECT b, d, row_number() OVER w - 1 AS i, count(*) OVER (w ROWS BETWEEN "
+                   f"UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n FROM ({inner}) WINDOW w AS (PARTITION BY b "
+                   f"ORDER BY d)) "
+                   f"WHERE i IN (CAST((n - 1) * 0.5 AS INTEGER), CAST((n - 1) * 0.5 AS INTEGER) + 1, "
+                   f"CAST((n - 1) * 0.9 AS INTEGER), CAST((n - 1) * 0.9 AS INTEGER) + 1)")
+        out.append((sql, (two[1], two[0], two[2])))
+    out.append((f"SELECT channel, count(*) FROM placement WHERE published_at >= {p} AND published_at < {p} "
+                f"GROUP BY channel", cur))
+    out.append((f"SELECT account_id, contact_id, count(*) AS n FROM (SELECT account_id, contact_id FROM story "
+                f"WHERE created_at >= {p} AND created_at < {p} UNION ALL SELECT account_id, contact_id FROM referral "
+                f"WHERE created_at >= {p} AND created_at < {p}) t GROUP BY account_id, contact_id "
+                f"ORDER BY n DESC LIMIT 3", cur + cur))
+    out.append((f"SELECT flagged_by, max(flagged_by_name), count(*) AS n FROM win WHERE created_at >= {p} "
+                f"AND created_at < {p} GROUP BY flagged_by ORDER BY n DESC LIMIT 3", cur))
+    out.append((f"SELECT segment, industry, region, count(*), count(s.account_id) FROM account LEFT JOIN "
+                f"(SELECT DISTINCT account_id FROM story WHERE approved_at < {p} AND state IN ('approved', 'published')) s "
+                f"ON s.account_id = account.id GROUP BY segment, industry, region", (e[-1],)))
+    before = stuck_before if pg else _sqlite_value(stuck_before)
+    for table, since, state in [("nomination", "created_at", "proposed"), ("ask", "created_at", "drafted"),
+                                ("ask", "sent_at", "sent"), ("story", "created_at", "in_review")]:
+        where = f"state = '{state}' AND {since} < {p}"
+        out.append((f"SELECT count(*) FROM {table} WHERE {where}", (before,)))
+        out.append((f"SELECT t.id, account.name, t.owner, t.{since} FROM (SELECT id, account_id, owner, {since} "
+                    f"FROM {table} WHERE {where} ORDER BY {since} LIMIT 3) t JOIN account ON account.id = t.account_id",
+                    (before,)))
+    return out
+
+
+def run_raw(engine, queries) -> None:
+    with engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+        conn.rollback()
+
+
+# --- timing --------------------------------------------------------------------------------------
+
+def best_of(fn, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench(name: str, url: str, data) -> dict:
+    engine = make_engine(url)
+    core = Core(engine, CONFIG, "bench", clock=lambda: NOW)
+    edges = [p.start_utc for p in PERIOD.trend(6)] + [PERIOD.end_utc]
+    queries = raw_queries(engine.dialect.name, edges, NOW - timedelta(days=CONFIG.digest.stuck_after_days))
+    run_raw(engine, queries)  # warm the cache for both
+    digest = build_digest(core, PERIOD)
+    raw = best_of(lambda: run_raw(engine, queries))
+    numbers = best_of(lambda: build_digest(core, PERIOD))
+    card = best_of(lambda: digest_card(build_digest(core, PERIOD)))
+    chart = best_of(lambda: digest_chart(digest))
+    engine.dispose()
+    return {"engine": name, "raw": raw, "digest": numbers, "card": card, "chart": chart,
+            "wins": digest.activity.wins}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M wins, 200k stories, 50k accounts")
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL",
+                                                       "postgresql://postgres@127.0.0.1:5432/postgres"))
+    args = parser.parse_args()
+    started = time.perf_counter()
+    gc.disable()  # millions of long-lived tuples: the cyclic collector would rescan them all the time
+    data = generate(args.scale)
+    gc.freeze()
+    gc.enable()
+    sizes = ", ".join(f"{len(rows):,} {table}" for table, (_, rows) in data.items())
+    print(f"generated {sizes} in {time.perf_counter() - started:.1f} s")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.engines.split(","):
+            if name == "sqlite":
+                url = f"sqlite:///{tmp}/bench.db"
+                upgrade(make_engine(url))
+                loading = time.perf_counter()
+                load_sqlite(f"{tmp}/bench.db", data)
+            else:
+                db = f"advocacy_bench_{uuid.uuid4().hex[:8]}"
+                with psycopg.connect(args.pg, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{db}"')
+                url = args.pg.rsplit("/", 1)[0] + f"/{db}"
+                upgrade(make_engine(url))
+                loading = time.perf_counter()
+                load_postgres(url, data)
+            print(f"{name}: loaded in {time.perf_counter() - loading:.1f} s")
+            try:
+                results.append(bench(name, url, data))
+            finally:
+                if name != "sqlite":
+                    with psycopg.connect(args.pg, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    print(f"\ndigest of {PERIOD.label} at scale {args.scale:g} (median of 3 runs)")
+    print(f"{'engine':<10}{'raw SQL':>10}{'digest':>10}{'ratio':>8}{'+card':>10}{'chart':>10}  verdict")
+    for r in results:
+        ratio = r["digest"] / r["raw"]
+        ok = ratio <= 2 and r["digest"] < 2
+        print(f"{r['engine']:<10}{r['raw'] * 1000:>8.0f}ms{r['digest'] * 1000:>8.0f}ms{ratio:>7.2f}x"
+              f"{r['card'] * 1000:>8.0f}ms{r['chart'] * 1000:>8.0f}ms  {'ok' if ok else 'MISSES TARGET'}"
+              f" ({r['wins']:,} wins in the period)")
+    print(f"total {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
