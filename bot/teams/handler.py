@@ -31,9 +31,9 @@ STALE = "This card is out of date. Type help to start again."
 Verb = Callable[[TurnInfo, Actor, dict], Awaitable[dict]]
 
 
-def _id(data: dict, key: str = "id") -> int:
+def _id(data: dict) -> int:
     try:
-        return int(data.get(key))
+        return int(data.get("id"))
     except (TypeError, ValueError):
         raise InvalidInput(STALE) from None
 
@@ -58,6 +58,11 @@ def _choice(enum_cls, value: Any, name: str):
         return enum_cls(str(value))
     except ValueError:
         raise InvalidInput(f"Pick a {name} from the list.") from None
+
+
+def event_key(ctx: TurnInfo, item_id: str | None = None) -> str:
+    """A Teams message or activity id made unique across conversations (ids are only unique within one)."""
+    return f"teams:{item_id or ctx.activity_id}@{ctx.conversation_id.split(';', 1)[0]}"[:200]
 
 
 def html_text(content: str) -> str:
@@ -124,13 +129,12 @@ class AdvocacyTeams:
         await self.conversations.remember(ctx)
         if not self._addressed(ctx) or not ctx.activity_id:
             return
-        if not await self._run(lookups.first_delivery, self.core, "teams", ctx.activity_id):
+        if not await self._run(lookups.first_delivery, self.core, "teams", event_key(ctx)):
             return  # a redelivery
         command, _, rest = html_text(ctx.text).partition(" ")
         command, rest = command.lower(), rest.strip()
         if command == "win":
-            data = {"event": ctx.activity_id}
-            content = render.win_form({"story": rest}, data, dialog=False)
+            content = render.win_form({"story": rest[:wins.STORY_MAX]}, {"event": event_key(ctx)}, dialog=False)
         elif command == "proof":
             proofs = await self._run(sales.find_proof, self.core, rest)
             content = render.proof_card(rest, proofs, self.core.config.tz)
@@ -239,9 +243,10 @@ class AdvocacyTeams:
     async def _use_proof(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
         story_id, query = _id(data), _text(data, "query")
         amount = _number(data, f"amount_{story_id}", "Amount")
+        if amount is None:
+            raise InvalidInput("Enter the amount of the opportunity.", field="amount")
         opportunity = _text(data, f"opportunity_{story_id}")
-        done = await self._run(sales.record_deal_usage, self.core, actor, story_id, opportunity,
-                               amount if amount is not None else -1)
+        done = await self._run(sales.record_deal_usage, self.core, actor, story_id, opportunity, amount)
         proofs = await self._run(sales.find_proof, self.core, query)
         content = render.proof_card(query, proofs, self.core.config.tz, note=f"{done} By {actor.display}.")
         await self._update_for_everyone(ctx, content)
@@ -262,15 +267,15 @@ class AdvocacyTeams:
 
     # flagging a win -----------------------------------------------------------------------------
 
-    async def _flag(self, actor: Actor, data: dict, event_key: str, source_link: str = "") -> str:
+    async def _flag(self, actor: Actor, data: dict, key: str, source_link: str = "") -> str:
         values = {k: data.get(k) for k in render.WIN_FIELDS if data.get(k) not in (None, "")}
         form = wins.parse_win_form({**values, "source": WinSource.TEAMS, "source_link": source_link[:1000]})
-        outcome = await self._run(lambda: wins.flag_win(self.core, actor, form, event_key=event_key))
+        outcome = await self._run(lambda: wins.flag_win(self.core, actor, form, event_key=key))
         return outcome.message
 
     async def _win_from_card(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
         try:
-            message = await self._flag(actor, data, f"teams:{data.get('event') or ctx.activity_id}")
+            message = await self._flag(actor, data, str(data.get("event") or event_key(ctx)))
         except InvalidInput as bad:
             return render.win_form(data, {"event": data.get("event")}, dialog=False, problem=bad.message)
         content = render.notice("Customer win recorded", message, f"Flagged by {actor.display}.")
@@ -288,7 +293,7 @@ class AdvocacyTeams:
         await self.conversations.remember(ctx)
         payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
         data = value.get("data") if isinstance(value.get("data"), dict) else {}
-        event = f"teams-message:{payload['id']}" if payload.get("id") else f"teams:{ctx.activity_id}"
+        event = event_key(ctx, f"message:{payload['id']}" if payload.get("id") else None)
         return await self._flag_in_dialog(ctx, data, event, str(payload.get("linkToMessage") or ""))
 
     async def _flag_in_dialog(self, ctx: TurnInfo, data: dict, event: str, link: str = "") -> str | dict:
@@ -319,7 +324,7 @@ class AdvocacyTeams:
                 ask = await self._run(views.ask_text, self.core, await self._actor(ctx), _id(data))
                 return self._dialog("Ask text", render.ask_text_dialog(ask), "large")
             if action == "win.form":
-                form = render.win_form({}, {"step": "win.submit", "event": ctx.activity_id}, dialog=True)
+                form = render.win_form({}, {"step": "win.submit", "event": event_key(ctx)}, dialog=True)
                 return self._dialog("Flag a customer win", form, "large")
         except DomainError as refused:
             return self._dialog("Not possible", render.notice("Not possible", refused.message), "small")
@@ -329,7 +334,7 @@ class AdvocacyTeams:
         await self.conversations.remember(ctx)
         step = data.get("step")
         if step == "win.submit":
-            return await self._flag_in_dialog(ctx, data, f"teams:{data.get('event') or ctx.activity_id}")
+            return await self._flag_in_dialog(ctx, data, str(data.get("event") or event_key(ctx)))
         actor = await self._actor(ctx)
         try:
             if step == "ask.draft":

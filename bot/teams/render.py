@@ -9,6 +9,7 @@ fallback; buttons that need input open a ``Action.ShowCard`` form, and the ask o
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import re
@@ -84,8 +85,10 @@ def text_input(id: str, name: str, value: str = "", *, required: bool = False, m
 
 def number_input(id: str, name: str, value: Any = None, *, required: bool = False) -> dict:
     element = {"type": "Input.Number", "id": id, "label": name, "min": 0}
-    if value not in (None, ""):
+    try:
         element["value"] = float(value)
+    except (TypeError, ValueError):
+        pass  # empty, or not a number: show the input empty
     if required:
         element.update(isRequired=True, errorMessage=f"{name} is required")
     return element
@@ -175,7 +178,7 @@ def button(b: Button) -> dict | None:
         return dialog_button(b.label, b.action, data, b.style)
     if b.action in _FORMS:
         submit_title, inputs = _FORMS[b.action]
-        return show_card(b.label, inputs, [execute(submit_title, b.action, data, b.style)])
+        return show_card(b.label, copy.deepcopy(inputs), [execute(submit_title, b.action, data, b.style)])
     return execute(b.label, b.action, data, b.style)
 
 

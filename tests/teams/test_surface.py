@@ -198,3 +198,20 @@ def test_digest_command_shows_this_month_with_its_chart(teams):
     [chart] = [e for e in content["body"] if e["type"] == "Image"]
     assert chart["url"].startswith("data:image/png;base64,") and chart["altText"]
     assert "Try: digest 2026-10 or digest 2026-Q3." in texts(card_of(bad))
+
+
+def test_a_redelivered_flag_records_the_win_once(teams, engine):
+    text = "Proseware saved two days a month"
+    submit = ta.message_action_submit("flagWin", {"account_name": "Proseware", "story": text, "outcome_type": "other"},
+                                      text, teams.connector.service_url, user=teams.sam.user)
+    assert dialog_message(teams.sam.post(submit)).startswith("Win recorded for Proseware.")
+    assert dialog_message(teams.sam.post(submit)) == "This win was already recorded."
+    assert len(rows(engine, m.Win)) == 1
+
+
+def test_a_metric_that_is_not_a_number_is_named_and_the_form_survives(teams, engine):
+    text = "Relecloud grew usage"
+    dialog = teams.sam.flag_message(text)
+    again = dialog_card(teams.sam.submit_flag(text, dialog, {"account_name": "Relecloud", "metric_value": "lots"}))
+    assert "Metric" in texts(again) and "number" in texts(again)
+    assert rows(engine, m.Win) == []
