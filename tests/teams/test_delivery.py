@@ -6,14 +6,17 @@ import time
 
 import pytest
 
+from bot.charts import digest_chart
 from bot.delivery import PermanentError, RetryableError
 from bot.teams.sender import TeamsOutbox
 from storage import models as m
 from tests.core.helpers import flag, rows
 from tests.emulators import teams_activities as ta
-from tests.teams.conftest import MIA_AAD, NOMS, WINS
+from tests.teams.conftest import DIGEST, MIA_AAD, NOMS, WINS
 from tests.teams.people import card_of, texts
+from workflows.digest import post_digest
 from workflows.effects import Card
+from workflows.periods import containing
 from workflows.states import OutboxState
 
 
@@ -93,3 +96,15 @@ async def test_direct_messages_by_object_id_or_known_email(teams, outbox):
     assert texts(card_of(teams.connector.activities(ta.PERSONAL_CONVERSATION_ID)[-1])).startswith("By email")
     with pytest.raises(PermanentError):
         await outbox.dm("stranger@example.com", Card(title="?"))
+
+
+def test_the_digest_is_posted_to_the_digest_channel_with_its_chart(teams):
+    teams.install()
+    core = teams.core
+    post_digest(core, containing(core.now(), core.config.tz), "test", digest_chart)
+    [digest] = teams.posts(DIGEST)
+    content = card_of(digest)
+    assert texts(content).startswith("Advocacy digest: ")
+    [chart] = [e for e in content["body"] if e["type"] == "Image"]
+    assert chart["altText"] and chart["url"].startswith("data:image/png;base64,")
+    assert digest["summary"].startswith("Advocacy digest: ")
