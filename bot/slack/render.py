@@ -115,7 +115,7 @@ def actions(buttons: list[Button], block_id: str | None = None) -> ActionsBlock:
 
 def full_text(card: Card) -> str:
     """Everything the card says, as plain text (for "Read all")."""
-    parts = [p for p in card.body if p.strip()]
+    parts = [p.strip() for p in card.body if p.strip()]
     parts += [f"{f.label}: {f.value}" for f in card.facts]
     if card.note:
         parts.append(card.note)

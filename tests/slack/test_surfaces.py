@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from slack_sdk import WebClient
 
 from storage import models as m
@@ -12,6 +13,8 @@ from tests.core.helpers import to_review
 from tests.emulators.slack_requests import find_button
 from tests.slack.conftest import (APPR, NOMS, WINS, blocks_text, ephemeral_texts, flag_win, message_saying,
                                   message_titled, opened_view, submit, wait_until)
+from workflows.cards import notice
+from workflows.effects import Button, Effect
 from workflows.states import NominationState, StoryState, WinSource
 
 PERMALINK = "https://t0team.slack.com/archives/"
@@ -200,3 +203,27 @@ def test_long_text_is_cut_with_a_read_all_modal(slack, emu, bot):
     refetched = emu.view(emu.wait_for("views.open", 3)[2].response["view"]["id"])
     assert "END" in blocks_text(refetched["blocks"])
     assert emu.last("conversations.history").args["include_all_metadata"] in (True, "1", "true")
+
+
+def test_reference_requests_are_decided_from_the_owners_direct_message(slack, emu, bot):
+    pytest.importorskip("workflows.references")  # the reference workflow ships separately
+    core = bot.ctx.core
+    with core.unit() as unit:
+        account = unit.repo.add(m.Account(name="Acme Corp", name_key="acme corp", owner="U0SUCCESS",
+                                          created_at=unit.now))
+        asked = [unit.repo.add(m.ReferenceRequest(requested_by="U0SALES", criteria="fintech", account_id=account.id,
+                                                  created_at=unit.now)) for _ in range(2)]
+        for request in asked:
+            buttons = [Button("Approve", "reference.approve", str(request.id), "primary"),
+                       Button("Decline", "reference.decline", str(request.id))]
+            unit.emit(Effect("dm", notice("Reference request: Acme Corp", buttons=buttons), person="U0SUCCESS"))
+    dm = emu.dm_channel("U0SUCCESS")
+    wait_until(lambda: len(emu.messages(dm)) == 2, what="both requests")
+    first, second = emu.messages(dm)
+    slack.block_action("U0SUCCESS", "reference.approve", message=first, channel_id=dm)
+    slack.block_action("U0SUCCESS", "reference.decline", message=second, channel_id=dm)
+    told = wait_until(lambda: len(ephemeral_texts(emu, "reference.approve") + ephemeral_texts(
+        emu, "reference.decline")) == 2 and ephemeral_texts(emu, "reference.approve")[0], what="both answers")
+    assert told.startswith("Approved.") and ephemeral_texts(emu, "reference.decline") == [
+        "Declined. The seller has been told."]
+    assert [r.state.value for r in bot.rows(m.ReferenceRequest)] == ["approved", "declined"]

@@ -1,0 +1,33 @@
+"""How Slack joins the server: off without secrets, HTTP with a signing secret, Socket Mode with an app token."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.server import build_context, create_app
+from tests.conftest import TEST_CONFIG
+from tests.emulators.server import run_asgi
+from tests.emulators.slack_api import SlackEmulator
+from tests.slack.conftest import settings
+from workflows.config import parse_config
+
+
+def test_slack_is_off_without_its_secrets(tmp_path):
+    with SlackEmulator() as emu:
+        ctx = build_context(settings(emu, f"sqlite:///{tmp_path / 'off.db'}", slack_bot_token=""),
+                            parse_config(TEST_CONFIG))
+        app = create_app(ctx)
+    assert ctx.surfaces["slack"].startswith("off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+    assert "slack" not in ctx.senders and "/slack/events" not in {getattr(r, "path", "") for r in app.routes}
+
+
+def test_socket_mode_connects_out_through_slack_api_url_and_serves_no_route(tmp_path):
+    with SlackEmulator() as emu:
+        ctx = build_context(settings(emu, f"sqlite:///{tmp_path / 'socket.db'}", slack_signing_secret="",
+                                     slack_app_token="xapp-1-A0APP-test"), parse_config(TEST_CONFIG))
+        app = create_app(ctx)
+        assert ctx.surfaces["slack"] == "on: Socket Mode" and "slack" in ctx.senders
+        with run_asgi(app) as url:
+            assert httpx.post(f"{url}/slack/events", content=b"{}").status_code in (404, 405)
+            opened = emu.wait_for("apps.connections.open")[0]
+    assert opened.headers["authorization"] == "Bearer xapp-1-A0APP-test"
