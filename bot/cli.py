@@ -112,9 +112,14 @@ from bot.cli_digest import preview as digest_preview, send as digest_send  # noq
 
 digest_app.command("preview")(digest_preview)
 digest_app.command("send")(digest_send)
-from bot.cli_referrals import referral_app  # noqa: E402
-
-app.add_typer(referral_app, name="referral")
 from bot.cli_teams import teams_package  # noqa: E402
 
 app.command("teams-package")(teams_package)
+from bot.cli_data import export_app, import_cmd, sweep_cmd  # noqa: E402
+
+app.command("import")(import_cmd)
+app.command("sweep")(sweep_cmd)
+app.add_typer(export_app, name="export")
+from bot.cli_referrals import referral_app  # noqa: E402
+
+app.add_typer(referral_app, name="referral")

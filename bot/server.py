@@ -23,6 +23,7 @@ from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
 from bot.slack.app import mount as mount_slack
 from bot.teams.surface import mount as mount_teams
+from bot.webhooks import mount as mount_webhooks
 from storage.db import make_engine, ping
 from storage.migrate import upgrade
 from workflows.config import ProgramConfig, load_config
@@ -37,6 +38,7 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
     mount_intake,
     mount_nudges,
     mount_scheduler,
+    mount_webhooks,
 ]
 
 

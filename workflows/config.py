@@ -30,15 +30,22 @@ class Permissions(_Strict):
     success_acts_on_any_account: bool = False
 
 
+SCORE_SIGNALS = ("nps", "nps_trend", "usage", "time_to_value", "fit", "support", "win_recency", "turnaround")
+PROFILE_KEYS = ("segments", "industries", "regions")
+
+
 class Scoring(_Strict):
     weights: dict[str, float] = Field(
         default_factory=lambda: {
             "nps": 3.0, "nps_trend": 1.0, "usage": 2.0, "time_to_value": 1.0,
-            "fit": 1.0, "support": 1.5, "win_recency": 4.0,
+            "fit": 1.0, "support": 1.5, "win_recency": 4.0, "turnaround": 2.0,
         }
     )
     ideal_customer_profile: dict[str, list[str]] = Field(default_factory=dict)
     weak_below: float = Field(0.4, ge=0, le=1)
+    sweep_limit: int = Field(10, ge=0)  # most nominations one sweep creates
+    fairness_weight: float = Field(0.5, ge=0, le=5)  # 0 turns the re-ranking off
+    coverage_days: int = Field(180, ge=1)  # "recent" published stories, for the re-ranking
 
     @field_validator("weights")
     @classmethod
@@ -46,7 +53,18 @@ class Scoring(_Strict):
         bad = [k for k, v in weights.items() if v < 0]
         if bad:
             raise ValueError(f"weights must not be negative: {', '.join(bad)}")
+        unknown = sorted(set(weights) - set(SCORE_SIGNALS))
+        if unknown:
+            raise ValueError(f"unknown signal(s) {', '.join(unknown)}; use {', '.join(SCORE_SIGNALS)}")
         return weights
+
+    @field_validator("ideal_customer_profile")
+    @classmethod
+    def _profile_keys(cls, profile: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(profile) - set(PROFILE_KEYS))
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(unknown)}; use {', '.join(PROFILE_KEYS)}")
+        return profile
 
 
 class Fatigue(_Strict):
@@ -103,6 +121,7 @@ class ProgramConfig(_Strict):
     intake: Intake = Field(default_factory=Intake)
     digest: Digest = Field(default_factory=Digest)
     nudges: Nudges = Field(default_factory=Nudges)
+    crm_callback_url: str = ""  # advocate status changes are POSTed here (`advocacy-bot export push`)
 
     @field_validator("timezone")
     @classmethod
@@ -111,6 +130,13 @@ class ProgramConfig(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/London)") from None
+        return value
+
+    @field_validator("crm_callback_url")
+    @classmethod
+    def _callback_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("use a full URL starting with https://")
         return value
 
     @field_validator("channels")

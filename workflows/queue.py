@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from storage import models as m
 from workflows.actors import Actor, roles_of
 from workflows.core import Core
+from workflows.fairness import order_nominations
 from workflows.states import Role, StoryState, label
 from workflows.text import day_label
 
@@ -46,7 +47,8 @@ def my_queue(core: Core, actor: Actor) -> Queue:
             owners = None if any_account else actor.record_keys()
             queue.sections["Nominations"] = [
                 QueueItem("nomination", n.id, account_name(n.account_id),
-                          f"score {n.score:.1f}; {n.state.value}") for n in repo.nominations_owned(owners)]
+                          f"score {n.score:.1f}; {n.state.value}")
+                for n in order_nominations(repo.session, core.config, unit.now, repo.nominations_owned(owners))]
             queue.sections["Open asks"] = [
                 QueueItem("ask", a.id, account_name(a.account_id),
                           f"{label(a.ask_type)}, {a.state.value} {day_label(a.sent_at or a.created_at, tz)}")

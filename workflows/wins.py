@@ -12,7 +12,7 @@ from workflows.actors import Actor
 from workflows.core import Core, Unit
 from workflows.effects import Effect
 from workflows.errors import Conflict, InvalidInput, NotFound
-from workflows.scoring import exclusion
+from workflows.identification import nominate
 from workflows.states import OutcomeType, WinSource
 
 STORY_MAX = 3000
@@ -130,23 +130,3 @@ def flag_win(core: Core, actor: Actor, form: WinForm, event_key: str = "") -> Wi
     else:
         message = f"Win recorded for {account.name}. Not nominated: {why_not}."
     return WinOutcome(win, account, nomination, why_not, message)
-
-
-def nominate(unit: Unit, account: m.Account, contact: m.Contact | None,
-             win: m.Win | None) -> tuple[m.Nomination | None, str | None]:
-    """Create a nomination and post its card, unless a hard rule excludes the customer."""
-    core = unit.core
-    why_not = exclusion(unit.repo, core.config, account, contact, unit.now)
-    if why_not:
-        unit.audit("account", account.id, "not_nominated", "system", reason=why_not)
-        return None, why_not
-    score = core.scorer.score(unit.repo, account, contact, win, unit.now)
-    nomination = unit.repo.add(m.Nomination(
-        account_id=account.id, contact_id=contact.id if contact else None, win_id=win.id if win else None,
-        score=score.value, max_score=score.max_value, reasons=score.reasons[:4], owner=account.owner,
-        created_at=unit.now))
-    unit.audit("nomination", nomination.id, "proposed", "system", to_state=nomination.state.value)
-    card = cards.nomination_card(nomination, account, contact, win, unit.repo.recent_asks(account.id),
-                                 core.config.tz, core.config.scoring.weak_below)
-    unit.emit(Effect("post", card, purpose="nominations", ref_key=f"nomination:{nomination.id}"))
-    return nomination, None
