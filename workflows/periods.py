@@ -104,8 +104,7 @@ def parse_period(text: str, tz: ZoneInfo) -> Period:
         year, month = int(match[1]), int(match[2])
         if 1 <= month <= 12 and year >= 2000:
             return Period(MONTHLY, year, month, tz)
-    elif match := _QUARTER.match(text):
-        if int(match[1]) >= 2000:
-            return Period(QUARTERLY, int(match[1]), int(match[2]), tz)
+    elif (match := _QUARTER.match(text)) and int(match[1]) >= 2000:
+        return Period(QUARTERLY, int(match[1]), int(match[2]), tz)
     raise InvalidInput(f"Period {text!r} is not one I know: use a month like 2026-10 or a quarter like 2026-Q3.",
                        field="period")

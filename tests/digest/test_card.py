@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import struct
 
+from sqlmodel import Session, select
+
 from bot.charts import digest_chart
+from storage import models as m
 from tests.digest import world
 from workflows.digest import build_digest, digest_card, digest_text
 from workflows.periods import parse_period
@@ -60,9 +63,6 @@ def test_empty_period_card_is_readable(core):
 
 def test_long_names_are_cut_to_fit(core, engine):
     world.build(engine)
-    from sqlmodel import Session, select
-    from storage import models as m
-
     with Session(engine) as s:
         for account in s.exec(select(m.Account)):
             account.name = "N" * 200

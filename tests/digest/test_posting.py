@@ -6,6 +6,7 @@ import asyncio
 import base64
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from bot.context import BotContext
 from bot.scheduler import catch_up, last_fire, make_trigger, mount, register_job, run_digest, schedule_of
 from bot.settings import Settings
 from storage import models as m
+from tests.conftest import TEST_CONFIG
 from tests.core.helpers import rows
 from tests.digest import world
 from tests.digest.test_card import png_size
@@ -23,7 +25,6 @@ from workflows.digest import post_digest
 from workflows.effects import Card
 from workflows.errors import Conflict, InvalidInput
 from workflows.periods import parse_period
-from tests.conftest import TEST_CONFIG
 
 
 def digest_rows(engine):
@@ -118,8 +119,6 @@ def test_catch_up_posts_only_what_was_due(core, engine, clock):
 
 
 def test_cron_runs_in_the_configured_timezone_across_dst():
-    from zoneinfo import ZoneInfo
-
     london = ZoneInfo("Europe/London")
     trigger = make_trigger("0 9 1 * *", london)
     since = datetime(2026, 9, 1, tzinfo=UTC)

@@ -53,7 +53,7 @@ def test_two_servers_post_each_due_digest_once(replica_db, tmp_path):
                for port in ports]
     engine = make_engine(replica_db)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # two servers importing everything on a busy machine
         up: set[int] = set()
         while time.monotonic() < deadline and len(up) < 2:
             for port in set(ports) - up:
@@ -65,7 +65,7 @@ def test_two_servers_post_each_due_digest_once(replica_db, tmp_path):
             assert all(s.poll() is None for s in servers), [s.stderr.read().decode()[-2000:] for s in servers]
             time.sleep(0.2)
         assert len(up) == 2, "servers did not start"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(_runs(engine)) < 2:
             time.sleep(0.2)
         time.sleep(1.5)  # room for a duplicate to show up
