@@ -6,11 +6,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.context import BotContext
+from bot.intake.routes import STATIC, router
 
 
 def mount(app: FastAPI, ctx: BotContext) -> None:
-    from bot.intake.routes import STATIC, router
-
     app.include_router(router(ctx))
     app.mount("/static/intake", StaticFiles(directory=STATIC), name="intake-static")
     ctx.surfaces["intake"] = f"on: {ctx.core.links.public_url}/intake/<token>, /consent/<token>, /r/<code>"
