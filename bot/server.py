@@ -42,6 +42,11 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
 ]
 
 
+def _route(request: Request) -> str:
+    """The route template, never the raw path: customer links carry their token in the path."""
+    return getattr(request.scope.get("route"), "path", "unmatched")
+
+
 def build_context(settings: Settings, config: ProgramConfig | None = None,
                   clock: Callable = system_clock) -> BotContext:
     """Load configuration, migrate the database and build the core."""
@@ -76,12 +81,12 @@ def create_app(ctx: BotContext) -> FastAPI:
         try:
             response = await call_next(request)
         except Exception:
-            log.exception("unhandled error on %s", request.url.path)
+            log.exception("unhandled error on %s %s", request.method, _route(request))
             response = JSONResponse({"error": "internal error"}, status_code=500)
-        route = request.scope.get("route")
-        metrics.REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+        route = _route(request)
+        metrics.REQUESTS.labels(route, str(response.status_code)).inc()
         response.headers["x-request-id"] = request_id.get()
-        log.debug("%s %s %s %.1fms", request.method, request.url.path, response.status_code,
+        log.debug("%s %s %s %.1fms", request.method, route, response.status_code,
                   (time.perf_counter() - started) * 1000)
         return response
 
