@@ -126,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgres")
-    parser.add_argument("--runs", type=int, default=3, help="Each timing is the best of this many runs.")
+    parser.add_argument("--runs", type=int, default=5, help="Each timing is the best of this many runs.")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

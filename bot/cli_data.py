@@ -77,7 +77,8 @@ def push_advocates(core: Core, url: str, secret: str = "", client: httpx.Client 
 
 
 def import_cmd(kind: str = typer.Argument(..., help=f"What the file holds: {', '.join(imports.KINDS)}."),
-               file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file with a header line.")) -> None:
+               file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                           help="CSV file with a header line.")) -> None:
     """Import accounts, contacts, NPS answers, usage or support signals from CSV (see docs/data.md).
 
     Re-importing the same file changes nothing. Bad rows are listed by line and skipped; exit code 1 if any.
@@ -127,7 +128,8 @@ def export_push() -> None:
     cli.console.print(f"{sent} changed advocate(s) pushed." if sent else "Nothing changed since the last push.")
 
 
-def sweep_cmd(limit: int = typer.Option(None, min=0, help="Most nominations to create (default scoring.sweep_limit).")) -> None:
+def sweep_cmd(limit: int = typer.Option(None, min=0,
+                                       help="Most nominations to create (default scoring.sweep_limit).")) -> None:
     """Nominate promoters nobody asked recently, and bring back snoozed nominations that are due."""
     cli = _cli()
     report = identification.sweep(cli._context().core, limit=limit)

@@ -18,7 +18,7 @@ from workflows.states import AskState, CloseLoopState, NominationState, Referenc
 
 OPEN_ASK = (AskState.DRAFTED, AskState.SENT)
 OPEN_NOMINATION = (NominationState.PROPOSED, NominationState.SNOOZED)
-_SWEEP_LOCK_ID = 0x73776570  # "swep": serialises sweeps on PostgreSQL
+_NOMINATION_LOCK_ID = 0x73776570
 
 
 @dataclass(slots=True)
@@ -90,7 +90,11 @@ def load_signals(session: Session, account_ids: Iterable[int] | None = None,
     With `contact_id`, NPS answers are that contact's or account-wide ones (no contact).
     """
     queries = signal_queries(account_ids, contact_id)
-    run = session.connection().execute  # Core rows: no ORM result processing
+    connection = session.connection()  # Core rows, fetched all at once: no ORM or per-row fetch overhead
+
+    def run(query: Select) -> list:
+        return connection.execute(query).all()
+
     out = {aid: Signals(aid, segment, industry, region, opted_out)
            for aid, segment, industry, region, opted_out in run(queries["accounts"])}
     for aid, cid, score, at, nid, n in run(queries["nps"]):
@@ -115,10 +119,13 @@ def load_signals(session: Session, account_ids: Iterable[int] | None = None,
     return out
 
 
-def lock_sweep(session: Session) -> None:
-    """Serialise sweeps: PostgreSQL takes a transaction lock; SQLite transactions already hold the write lock."""
+def lock_nominations(session: Session) -> None:
+    """Serialise nominating (sweeps and wins), so no account gets two open nominations.
+
+    PostgreSQL takes a transaction-level advisory lock; SQLite write transactions already hold the write lock.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({_SWEEP_LOCK_ID})"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_NOMINATION_LOCK_ID})"))
 
 
 def busy_accounts(session: Session, since: datetime, account_ids: Iterable[int] | None = None) -> set[int]:
@@ -164,17 +171,23 @@ def latest_nps_by_contact(session: Session, contact_ids: Iterable[int]) -> dict[
     return dict(session.execute(select(sub.c.contact_id, sub.c.score).where(sub.c.rn == 1)).all())
 
 
-def accounts_like(session: Session, industry: str, segment: str, exclude: int, limit: int = 2000) -> list[int]:
-    """Accounts sharing the industry (else the segment) of another, for 'who else fits'."""
-    acc = m.Account
+def accounts_like(session: Session, industry: str, segment: str, exclude: int, limit: int = 500) -> list[int]:
+    """Promoter accounts (latest NPS 9-10) sharing the industry (else the segment) of another, freshest answer
+    first: the pool for 'who else fits'."""
+    acc, nps = m.Account, m.NpsResponse
     if industry:
         cond = func.lower(acc.industry) == industry.lower()
     elif segment:
         cond = func.lower(acc.segment) == segment.lower()
     else:
         return []
-    stmt = select(acc.id).where(cond, acc.id != exclude, acc.opted_out.is_(False)).order_by(acc.id).limit(limit)
-    return list(session.scalars(stmt))
+    similar = [cond, acc.id != exclude, acc.opted_out.is_(False)]
+    newest = (select(nps.account_id, func.max(nps.responded_at).label("at")).join(acc, acc.id == nps.account_id)
+              .where(*similar).group_by(nps.account_id).subquery())
+    stmt = (select(nps.account_id).join(newest, and_(nps.account_id == newest.c.account_id,
+                                                     nps.responded_at == newest.c.at))
+            .where(nps.score >= 9).order_by(newest.c.at.desc(), nps.account_id).limit(limit))
+    return list(dict.fromkeys(session.scalars(stmt)))
 
 
 def close_loop_for(session: Session, nps_response_id: int) -> m.CloseLoopItem | None:

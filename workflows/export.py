@@ -17,9 +17,6 @@ from workflows.states import AskState, CloseLoopState, NominationState, StorySta
 PUSH_SOURCE = "crm-export"
 COLUMNS = ("account_crm_id", "account_name", "contact_email", "contact_name", "status", "status_since", "tags",
            "score", "owner")
-# Status precedence, first match wins; documented in docs/data.md.
-STATUSES = ("opted_out", "close_the_loop", "story_in_review", "story_approved", "asked", "nominated", "advocate",
-            "declined", "promoter")
 
 
 @dataclass
@@ -60,6 +57,7 @@ def _consent_in_force(consent: tuple | None, today: date) -> bool:
 
 
 def _status(pair, facts, opted_out: bool, today: date) -> tuple[str, datetime | None, list[str]]:
+    """The first status that applies, in the order below (docs/data.md), its start, and the tags."""
     nom = facts["nomination"].get(pair)
     ask = facts["ask"].get(pair)
     story = facts["story"].get(pair)

@@ -64,7 +64,7 @@ def nominate(unit: Unit, account: m.Account, contact: m.Contact | None, win: m.W
     An account has at most one open nomination: a new win refreshes it instead of adding another.
     """
     core = unit.core
-    sq.lock_sweep(unit.repo.session)
+    sq.lock_nominations(unit.repo.session)
     why_not = exclusion(unit.repo, core.config, account, contact, unit.now)
     if why_not:
         others = alternatives(unit, account, contact)
@@ -132,7 +132,7 @@ def sweep_unit(unit: Unit, account_ids: list[int] | None = None, limit: int | No
     """The sweep inside an open unit (a webhook runs it for one account with the answer it records)."""
     config = unit.core.config
     session = unit.repo.session
-    sq.lock_sweep(session)
+    sq.lock_nominations(session)
     report = SweepReport()
     if account_ids is None:
         _wake_snoozed(unit, report)

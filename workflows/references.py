@@ -160,7 +160,7 @@ def _load(unit: Unit, request_id: int) -> tuple[m.ReferenceRequest, m.Account, m
 
 
 def approve_reference(core: Core, actor: Actor, request_id: int) -> str:
-    """The owner agrees: it counts as a reference-call ask (quarterly limit, cooldown); the seller is told whom to call."""
+    """The owner agrees: it counts as a reference-call ask (quarterly limit, cooldown); the seller hears who."""
     with core.unit() as unit:
         request, account, contact = _load(unit, request_id)
         require_account_owner(unit, actor, account.owner, "approve this reference")

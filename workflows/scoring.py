@@ -223,5 +223,6 @@ def exclusion(repo: Repo, config: ProgramConfig, account: m.Account, contact: m.
         last = next((a for a in repo.recent_asks(account.id, limit=5) if a.state.value != "drafted"), None)
         who = account.name
     if last and now - last.created_at < cooldown:
-        return f"{who} was asked on {day_label(last.created_at, config.tz)} (cooldown {config.fatigue.cooldown_days} days)"
+        days = config.fatigue.cooldown_days
+        return f"{who} was asked on {day_label(last.created_at, config.tz)} (cooldown {days} days)"
     return None

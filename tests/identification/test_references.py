@@ -36,7 +36,8 @@ def advocates(core, clock):
     Delta (APAC, no consent): returns their account ids."""
     made = {}
     for name, segment, region, consent in (("Acme", "enterprise", "EMEA", True), ("Beta", "smb", "NA", True),
-                                           ("Gamma", "enterprise", "EMEA", True), ("Delta", "enterprise", "APAC", False)):
+                                           ("Gamma", "enterprise", "EMEA", True),
+                                           ("Delta", "enterprise", "APAC", False)):
         acc, person = customer(core, name, segment=segment, region=region)
         if consent:
             publish_story(core, acc, person, clock() - timedelta(days=60))
@@ -52,7 +53,8 @@ def test_seller_gets_ranked_matches_and_the_owner_is_asked_to_approve(core, engi
     assert proposal.message == ("Asked U0SUCCESS to approve Acme Lead at Acme: enterprise, fintech, EMEA. "
                                 "Other matches: Beta Lead at Beta: fintech.")
     request = rows(engine, m.ReferenceRequest)[0]
-    assert (request.opportunity_id, request.account_id, request.requested_by) == ("123", advocates["Acme"][0], "U0SALES")
+    assert (request.opportunity_id, request.account_id, request.requested_by) == (
+        "123", advocates["Acme"][0], "U0SALES")
     dm = outbox(engine)[-1]
     assert dm["person"] == "U0SUCCESS" and dm["card"]["title"] == "Reference request: Acme Lead at Acme"
     assert [(b["action"], b["value"]) for b in dm["card"]["buttons"]] == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from storage import models as m
 from tests.conftest import SAM
@@ -100,3 +100,20 @@ def test_fairness_off_keeps_the_score_order(core, engine, clock):
     customer(core, "Health Promoter", nps=10, industry="healthcare", region="APAC", segment="smb")
     identification.sweep(core, limit=1)
     assert nominated(engine) == ["Fintech Promoter"]
+
+
+def test_coverage_of_a_period_for_the_digest(core, engine, clock):
+    fin, fin_lead = customer(core, "Fin", nps=None, role="finance")
+    customer(core, "Care", nps=None, industry="healthcare", region="NA", role="it")
+    customer(core, "Shop", nps=None, industry="retail", region="NA")
+    publish_story(core, fin, fin_lead, datetime(2026, 9, 30, 23, 30, tzinfo=UTC))  # 1 Oct 00:30 BST: in Q4
+    publish_story(core, fin, fin_lead, datetime(2026, 9, 30, 22, 30, tzinfo=UTC))  # 30 Sep 23:30 BST: Q3
+    cover = fairness.coverage(core, "2026-Q4")
+    assert cover.stories == 1
+    industry = {row.value: (row.stories, round(row.base_share, 2), round(row.gap, 2))
+                for row in cover.dimensions["industry"]}
+    assert industry == {"fintech": (1, 0.33, 0.0), "healthcare": (0, 0.33, 1.0), "retail": (0, 0.33, 1.0)}
+    assert cover.lines(3) == ["region NA: 0 of 1 stories (67% of accounts)",  # the widest gap first
+                              "role it: 0 of 1 stories (50% of contacts)",
+                              "industry healthcare: 0 of 1 stories (33% of accounts)"]
+    assert fairness.coverage(core, "2026-Q3").stories == 1
