@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from bot.delivery import Sender
 from bot.settings import Settings
 from workflows.core import Core
+
+if TYPE_CHECKING:
+    from bot.scheduler import Schedule
 
 
 @dataclass
@@ -19,3 +22,5 @@ class BotContext:
     surfaces: dict[str, str] = field(default_factory=dict)
     # coroutines started with the server and cancelled when it stops
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # periodic jobs of this process (bot.scheduler.register_job)
+    schedule: Schedule | None = None

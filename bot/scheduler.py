@@ -94,13 +94,11 @@ class Schedule:
 
 def schedule_of(ctx: BotContext) -> Schedule:
     """This server's schedule, started with the server unless SCHEDULER=false."""
-    schedule = ctx.__dict__.get("schedule")
-    if schedule is None:
-        schedule = Schedule(ctx.core.config.tz)
-        ctx.__dict__["schedule"] = schedule
+    if ctx.schedule is None:
+        ctx.schedule = Schedule(ctx.core.config.tz)
         if ctx.settings.scheduler:
-            ctx.background.append(schedule.run)
-    return schedule
+            ctx.background.append(ctx.schedule.run)
+    return ctx.schedule
 
 
 def register_job(ctx: BotContext, name: str, when: When, func: Callable[[], Any], run_at_start: bool = False) -> Job:

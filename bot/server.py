@@ -17,7 +17,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.delivery import OutboxWorker
 from bot.intake import mount as mount_intake
-from bot.nudging import mount as mount_nudges
+from bot.routines import mount as mount_routines
 from bot.logs import request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
@@ -36,7 +36,7 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
     mount_slack,
     mount_teams,
     mount_intake,
-    mount_nudges,
+    mount_routines,
     mount_scheduler,
     mount_webhooks,
 ]

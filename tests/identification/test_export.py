@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from bot.cli_data import PushRefused, push_advocates
+from bot.crm import PushRefused, push_advocates
 from bot.webhooks import sign
 from storage import models as m
 from tests.conftest import SAM
