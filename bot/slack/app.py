@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Awaitable, Callable
 
+import aiohttp
 from fastapi import FastAPI, Request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -49,6 +50,26 @@ def build_app(ctx: BotContext) -> AsyncApp:
     return app
 
 
+def shared_session(*clients: AsyncWebClient) -> Callable[[], Awaitable[None]]:
+    """A background task giving the clients one aiohttp session while the server runs.
+
+    Calls to Slack then reuse pooled (TLS) connections instead of opening one per call; Bolt
+    hands the app client's session to every request's client.
+    """
+
+    async def keep() -> None:
+        async with aiohttp.ClientSession() as session:
+            for client in clients:
+                client.session = session
+            try:
+                await asyncio.Event().wait()
+            finally:
+                for client in clients:
+                    client.session = None
+
+    return keep
+
+
 def socket_mode_runner(app: AsyncApp, app_token: str) -> Callable[[], Awaitable[None]]:
     """A background task keeping a Socket Mode connection open (it reconnects by itself once up)."""
 
@@ -79,7 +100,9 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
         ctx.surfaces["slack"] = "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
         return
     app = build_app(ctx)
-    ctx.senders["slack"] = SlackSender(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    sender = SlackSender(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    ctx.senders["slack"] = sender
+    ctx.background.append(shared_session(app.client, sender.client))
     app_token = settings.slack_app_token.get_secret_value()
     if app_token:
         ctx.background.append(socket_mode_runner(app, app_token))

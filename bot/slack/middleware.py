@@ -116,9 +116,10 @@ class Directory:
 
 
 def actor_middleware(directory: Directory):
-    """Global middleware putting context["actor"] on every request made by a person."""
+    """Global middleware putting context["actor"] on every request made by a person (and when it arrived)."""
 
     async def inject_actor(client: AsyncWebClient, context: AsyncBoltContext, next):
+        context["received_at"] = time.monotonic()  # listeners keep their work within the ack deadline
         if context.user_id:
             context["actor"] = await directory.actor(client, context.user_id)
         await next()

@@ -6,6 +6,7 @@ are the core's form field names, so a core InvalidInput(field=…) lands on the 
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from enum import StrEnum
@@ -120,6 +121,12 @@ def win(story: str = "", link: str = "", source: str = "command") -> View:
     if link:
         blocks.append(ContextBlock(elements=[mrkdwn(f"From {link}", 2000)]))
     return _modal(WIN, "Flag a customer win", blocks, "Flag win", {"source": source, "link": link[:1000]})
+
+
+@functools.cache
+def blank_win() -> dict:
+    """The empty win form, built once (Block Kit models validate on every to_dict)."""
+    return win().to_dict()
 
 
 def account_options(found: list[tuple[int, str]], typed: str) -> list[dict]:

@@ -117,8 +117,8 @@ def full_text(card: Card) -> str:
     """Everything the card says, as plain text (for "Read all")."""
     parts = [p.strip() for p in card.body if p.strip()]
     parts += [f"{f.label}: {f.value}" for f in card.facts]
-    if card.note:
-        parts.append(card.note)
+    if card.note.strip():
+        parts.append(card.note.strip())
     return "\n\n".join(parts)[:FULL_TEXT_MAX]
 
 
@@ -141,7 +141,7 @@ def card_blocks(card: Card, preview: int = PARAGRAPH_PREVIEW) -> tuple[list[Bloc
             fields.append(MarkdownTextObject(text=f"*{label}*\n{value}", verbatim=True))
         blocks.append(SectionBlock(fields=fields))
     cut |= len(card.facts) > 20
-    if card.note:
+    if card.note.strip():
         note, was_cut = fit(card.note, FIELD_MAX, links=True)
         cut |= was_cut
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note, verbatim=True)]))

@@ -82,7 +82,7 @@ def file_comment(card: Card, limit: int = 3900) -> str:
     lines = [f"*{fit(card.title, 150)[0]}*", *(fit(p, 1500, links=True)[0] for p in card.body if p.strip())]
     lines += [f"*{fit(f.label, 100)[0]}:* {fit(f.value, 300, links=True)[0]}" for f in card.facts]
     lines += [f"<{escape(b.url)}|{fit(b.label, 75)[0]}>" for b in card.buttons if b.url and "|" not in b.url]
-    if card.note:
+    if card.note.strip():
         lines.append(f"_{fit(card.note, 500)[0]}_")
     kept: list[str] = []
     for line in lines:
@@ -103,7 +103,7 @@ class SlackSender:
     async def post(self, channel: str, card: Card) -> str:
         if card.image:
             return await self._upload(channel, card)
-        message = card_message(card)
+        message = await asyncio.to_thread(card_message, card)  # Block Kit models are costly: off the event loop
         try:
             try:
                 response = await self.client.chat_postMessage(channel=channel, unfurl_links=False,
@@ -120,7 +120,7 @@ class SlackSender:
 
     async def update(self, channel: str, message_id: str, card: Card) -> None:
         try:
-            await self.client.chat_update(channel=channel, ts=message_id, **card_message(card))
+            await self.client.chat_update(channel=channel, ts=message_id, **await asyncio.to_thread(card_message, card))
         except Exception as exc:
             raise classify(exc) from exc
 

@@ -41,6 +41,20 @@ def test_slow_user_lookup_does_not_hold_the_ack(slack, emu):
     assert "/advocacy queue" in wait_until(lambda: ephemeral_texts(emu, "advocacy"), what="help")[0]
 
 
+def test_a_busy_database_still_gets_an_answer_in_time_and_the_result_follows(slack, emu, bot):
+    view = win_view(slack, emu)
+    with ThreadPoolExecutor(1) as pool, bot.engine.begin() as busy:  # another writer holds SQLite's write lock
+        busy.exec_driver_sql("SELECT 1")
+        pending = pool.submit(submit, slack, emu, "U0SUCCESS", view, account="new:Acme", story="Saved time")
+        time.sleep(2.6)
+    answer = pending.result()
+    assert answer.elapsed.total_seconds() < 2.5
+    assert "Working on it" in blocks_text(answer.json()["view"]["blocks"])
+    emu.wait_for("views.update")
+    assert "Win recorded for Acme" in blocks_text(emu.view(view["id"])["blocks"])
+    assert len(bot.rows(m.Win)) == 1
+
+
 # signatures ------------------------------------------------------------------
 
 def test_forged_stale_and_unsigned_requests_are_rejected_and_store_nothing(slack, emu, bot):

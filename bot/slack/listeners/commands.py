@@ -11,11 +11,10 @@ from bot.context import BotContext
 from bot.slack import modals
 from bot.slack.middleware import listen
 from bot.slack.listeners.common import actor_of, run, unescape
-from bot.slack.listeners.home import MESSAGE, queue_blocks
+from bot.slack.listeners.home import queue_message
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
 from workflows import cards, sales
 from workflows.effects import Button, Card
-from workflows.queue import my_queue
 from workflows.states import label
 
 HELP = "\n".join([
@@ -63,25 +62,23 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def win(ack, body: dict, client: AsyncWebClient) -> None:
         await ack()
         story = unescape(body.get("text") or "").strip()
-        await client.views_open(trigger_id=body["trigger_id"], view=modals.win(story=story))
+        view = modals.win(story=story).to_dict() if story else modals.blank_win()
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @listen(app.command("/proof"))
     async def proof(ack, body: dict, respond) -> None:
         await ack()
         query = unescape(body.get("text") or "").strip()
-        found = await run(sales.find_proof, core, query)
-        blocks = proof_blocks(query, found, core.config.tz)
-        await respond(response_type="ephemeral", text=f"Proof for {fit(query, 100)[0]}",
-                      blocks=[b.to_dict() for b in blocks])
+        blocks = await run(lambda: [b.to_dict() for b in proof_blocks(query, sales.find_proof(core, query),
+                                                                        core.config.tz)])
+        await respond(response_type="ephemeral", text=f"Proof for {fit(query, 100)[0]}", blocks=blocks)
 
     @listen(app.command("/advocacy"))
     async def advocacy(ack, body: dict, respond, context: AsyncBoltContext) -> None:
         await ack()
         word = (body.get("text") or "").strip().lower().split(" ")[0]
         if word == "queue":
-            queue = await run(my_queue, core, actor_of(context))
-            await respond(response_type="ephemeral", text=f"Your queue: {queue.total} open item(s)",
-                          blocks=[b.to_dict() for b in queue_blocks(queue, MESSAGE)])
+            await respond(response_type="ephemeral", **await run(queue_message, core, actor_of(context)))
         elif word == "digest":
             card = await run(digest_preview, core)
             if card is None:

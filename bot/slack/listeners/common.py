@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -12,11 +16,25 @@ from workflows.actors import Actor
 from workflows.errors import NotFound
 
 PERMALINK_TIMEOUT = 1.5  # the trigger id expires 3 s after the click: never wait longer than this
+ACK_DEADLINE = 2.0  # answer Slack within this long after the request arrived (Slack allows 3 s, network included)
+
+
+# Core commands run on a few threads of their own: more would contend for the GIL with the
+# event loop that acknowledges requests, and slow every acknowledgement down.
+CORE_THREADS = min(4, os.cpu_count() or 2)
+_core = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="slack-core")
 
 
 async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a (synchronous) core command off the event loop."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_core, functools.partial(fn, *args, **kwargs))
+
+
+def time_left(context: AsyncBoltContext) -> float:
+    """Seconds left before the request must be acknowledged."""
+    received = context.get("received_at")
+    spent = time.monotonic() - received if received is not None else 0.0
+    return max(0.1, ACK_DEADLINE - spent)
 
 
 def actor_of(context: AsyncBoltContext) -> Actor:

@@ -60,10 +60,20 @@ def queue_blocks(queue: Queue, limits: tuple[int, int], notice: str = "") -> lis
     return blocks
 
 
+def home_view(core: Core, actor: Actor, notice: str = "") -> dict:
+    return View(type="home", blocks=queue_blocks(my_queue(core, actor), HOME, notice)).to_dict()
+
+
+def queue_message(core: Core, actor: Actor) -> dict:
+    """/advocacy queue's answer."""
+    queue = my_queue(core, actor)
+    return {"text": f"Your queue: {queue.total} open item(s)",
+            "blocks": [b.to_dict() for b in queue_blocks(queue, MESSAGE)]}
+
+
 async def publish_home(client: AsyncWebClient, core: Core, actor: Actor, notice: str = "") -> None:
-    queue = await run(my_queue, core, actor)
-    view = View(type="home", blocks=queue_blocks(queue, HOME, notice))
-    await client.views_publish(user_id=actor.user_id, view=view)
+    """Publish the person's Home tab (built off the event loop: the query and the Block Kit models)."""
+    await client.views_publish(user_id=actor.user_id, view=await run(home_view, core, actor, notice))
 
 
 async def confirm(client: AsyncWebClient, core: Core, context: AsyncBoltContext, body: dict, text: str,

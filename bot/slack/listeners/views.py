@@ -1,27 +1,35 @@
 """Modal submissions, and the options of the win modal's account picker.
 
-Each runs its core command before acknowledging, so a problem lands on the field at fault
-(response_action="errors") and a success replaces the modal with its result. The commands
-only touch the database, well within Slack's 3 s; posts go through the outbox.
+Input is checked before the acknowledgement, so a problem lands on the field at fault
+(response_action="errors"). The core command then runs against a deadline: usually it is
+done in time and its result replaces the modal; when the database is busy the modal says
+so and is updated once the command completes. Posts go through the outbox.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Awaitable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.listeners.common import actor_of, item_id, run
+from bot.slack.listeners.common import actor_of, item_id, run, time_left
 from bot.slack.listeners.home import publish_home
-from bot.slack.middleware import listen, tell
+from bot.slack.middleware import explain, listen, tell
 from workflows import asks, lookups, sales, stories, wins
 from workflows.errors import InvalidInput
 from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
+
+log = logging.getLogger(__name__)
 
 SNOOZE_HOUR = 9  # a snooze ends at this hour, local time, on the chosen day
 
@@ -60,80 +68,123 @@ def win_form(view: dict) -> wins.WinForm:
     return wins.parse_win_form(form)
 
 
+def _shown(title: str, result: str | View) -> View:
+    return result if isinstance(result, View) else modals.notice(title, result)
+
+
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
 
-    async def finish(ack, client, context, view: dict, title: str, text: str) -> None:
-        """Replace the modal with the result; refresh the Home tab when the form came from it."""
-        await ack(response_action="update", view=modals.notice(title, text))
+    async def answer(ack, client: AsyncWebClient, context: AsyncBoltContext, body: dict, title: str,
+                     work: Awaitable[str | View]) -> str | View | None:
+        """Run the command and show its result in the modal, acknowledging in time either way.
+
+        Done before the ack deadline: the modal shows the result, or the field at fault. Slower (a busy
+        database): the modal says it is working and is updated when the command completes; if the
+        person closed it meanwhile, the result reaches them in a direct message.
+        """
+        view = body["view"]
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=time_left(context))
+        if done:
+            result = task.result()  # a DomainError here becomes the modal's field error
+            await ack(response_action="update", view=_shown(title, result))
+        else:
+            await ack(response_action="update", view=modals.notice(title, "Working on it…"))
+            try:
+                result = await task
+            except Exception as error:
+                result = explain(error, body, context)
+                title = "Not done"
+            try:
+                await client.views_update(view_id=view["id"], view=_shown(title, result))
+            except SlackApiError:
+                await tell(client, context, body, result if isinstance(result, str) else title)
         if modals.metadata(view).get("home"):
             await publish_home(client, core, actor_of(context))
+        return result
+
+    async def text_of(command, *args) -> str:
+        return await run(command, core, *args)
 
     @listen(app.options(modals.ACCOUNT))
-    async def account_options(ack, body: dict) -> None:
-        """Matching accounts, plus "Create account: <typed>" for a new one."""
+    async def account_options(ack, body: dict, context: AsyncBoltContext) -> None:
+        """Matching accounts, plus "Create account: <typed>" for a new one (just that when the search is slow)."""
         typed = (body.get("value") or "").strip()
-        found = await run(lookups.search_accounts, core, typed) if typed else []
+        found: list[tuple[int, str]] = []
+        if typed:
+            try:
+                found = await asyncio.wait_for(run(lookups.search_accounts, core, typed), time_left(context))
+            except asyncio.TimeoutError:
+                log.warning("account search for the picker was too slow; offering only a new account")
         await ack(options=modals.account_options(found, typed))
 
     @listen(app.view(modals.WIN))
-    async def flag_win(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def flag_win(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         form = win_form(view)
-        outcome = await run(wins.flag_win, core, actor_of(context), form, event_key=f"slack:view:{view['id']}")
-        await finish(ack, client, context, view, "Win recorded", outcome.message)
+
+        async def record() -> str:
+            outcome = await run(wins.flag_win, core, actor_of(context), form, event_key=f"slack:view:{view['id']}")
+            return outcome.message
+        await answer(ack, client, context, body, "Win recorded", record())
 
     @listen(app.view(modals.ASK))
-    async def draft_ask(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def draft_ask(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         ask_type = _choice(AskType, modals.values(view).get("ask_type"), "ask_type", "the kind of ask")
         nomination_id = item_id(modals.metadata(view).get("id"))
-        draft = await run(asks.draft_ask, core, actor_of(context), nomination_id, ask_type)
-        await ack(response_action="update", view=modals.ask_result(draft.ask.id, draft.text))
-        if modals.metadata(view).get("home"):
-            await publish_home(client, core, actor_of(context))
+
+        async def draft() -> View:
+            drafted = await run(asks.draft_ask, core, actor_of(context), nomination_id, ask_type)
+            return modals.ask_result(drafted.ask.id, drafted.text)
+        await answer(ack, client, context, body, "Ask ready", draft())
 
     @listen(app.view(modals.SNOOZE))
-    async def snooze(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def snooze(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         chosen = modals.values(view).get("until")
         try:
             day = date.fromisoformat(chosen or "")
         except ValueError:
             raise InvalidInput("Pick a date.", field="until") from None
         until = datetime.combine(day, time(SNOOZE_HOUR), tzinfo=core.config.tz)
-        text = await run(asks.snooze, core, actor_of(context), item_id(modals.metadata(view).get("id")), until)
-        await finish(ack, client, context, view, "Snoozed", text)
+        nomination_id = item_id(modals.metadata(view).get("id"))
+        await answer(ack, client, context, body, "Snoozed",
+                     text_of(asks.snooze, actor_of(context), nomination_id, until))
 
     @listen(app.view(modals.CHANGES))
-    async def request_changes(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def request_changes(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         reason = modals.values(view).get("reason") or ""
-        text = await run(stories.request_changes, core, actor_of(context), item_id(modals.metadata(view).get("id")),
-                         reason)
-        await finish(ack, client, context, view, "Changes requested", text)
+        story_id = item_id(modals.metadata(view).get("id"))
+        await answer(ack, client, context, body, "Changes requested",
+                     text_of(stories.request_changes, actor_of(context), story_id, reason))
 
     @listen(app.view(modals.PUBLISH))
     async def publish(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         data = modals.values(view)
         channel = _choice(PlacementChannel, data.get("channel"), "channel", "where the story goes live")
         meta = modals.metadata(view)
-        published = await run(stories.publish, core, actor_of(context), item_id(meta.get("id")), channel,
-                              data.get("url") or "")
-        text = f"Published. Use this tracked link so visits are counted: {published.tracked_url}"
-        await finish(ack, client, context, view, "Published", text)
-        if meta.get("channel"):
+
+        async def go_live() -> str:
+            published = await run(stories.publish, core, actor_of(context), item_id(meta.get("id")), channel,
+                                  data.get("url") or "")
+            return f"Published. Use this tracked link so visits are counted: {published.tracked_url}"
+        text = await answer(ack, client, context, body, "Published", go_live())
+        if meta.get("channel") and isinstance(text, str) and text.startswith("Published."):
             await tell(client, context, {**body, "channel": {"id": meta["channel"]}}, text)
 
     @listen(app.view(modals.DEAL))
-    async def use_in_deal(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def use_in_deal(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         data = modals.values(view)
         amount = _number(data.get("amount"), "amount", "the amount", required=True)
-        text = await run(sales.record_deal_usage, core, actor_of(context), item_id(modals.metadata(view).get("id")),
-                         data.get("opportunity_id") or "", amount, data.get("stage") or "")
-        await finish(ack, client, context, view, "Recorded", text)
+        story_id = item_id(modals.metadata(view).get("id"))
+        await answer(ack, client, context, body, "Recorded",
+                     text_of(sales.record_deal_usage, actor_of(context), story_id, data.get("opportunity_id") or "",
+                             amount, data.get("stage") or ""))
 
     @listen(app.view(modals.RECOGNITION))
-    async def log_thanks(ack, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def log_thanks(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         data = modals.values(view)
         kind = _choice(RecognitionKind, data.get("kind"), "kind", "the kind of thank-you")
         value = _number(data.get("value"), "value", "the value") or 0
-        text = await run(sales.recognise, core, actor_of(context), item_id(modals.metadata(view).get("id")), kind,
-                         value, data.get("note") or "")
-        await finish(ack, client, context, view, "Thank-you logged", text)
+        story_id = item_id(modals.metadata(view).get("id"))
+        await answer(ack, client, context, body, "Thank-you logged",
+                     text_of(sales.recognise, actor_of(context), story_id, kind, value, data.get("note") or ""))
