@@ -28,6 +28,7 @@ CHANGES = "review.changes"
 PUBLISH = "story.publish"
 DEAL = "proof.use"
 RECOGNITION = "recognition.log"
+CLOSE_LOOP = "closeloop.resolve"
 ASK_RESULT = "ask.result"
 MARK_SENT = "ask.mark_sent"
 ACCOUNT = "account"  # the account picker's action_id (its options load from the bot)
@@ -203,6 +204,11 @@ def recognition(story_id: int, meta: dict) -> View:
               _number("value", "Value", hint="What it cost, if anything"),
               _text_input("note", "Note", optional=True, multiline=True, max_length=1000)]
     return _modal(RECOGNITION, "Log a thank-you", blocks, "Save", {**meta, "id": story_id})
+
+
+def close_loop(item_id: int, meta: dict) -> View:
+    blocks = [_text_input("note", "What did you fix or agree with the customer?", multiline=True, max_length=1000)]
+    return _modal(CLOSE_LOOP, "Close the loop", blocks, "Resolve", {**meta, "id": item_id})
 
 
 def notice(title: str, text: str) -> View:

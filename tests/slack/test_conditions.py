@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from storage import models as m
 from tests.core.helpers import to_review
 from tests.emulators.slack_requests import SlackRequester
-from tests.slack.conftest import (APPR, NOMS, SECRET, WINS, blocks_text, ephemeral_texts, flag_win, form,
+from tests.slack.conftest import (APPR, NOMS, WINS, blocks_text, ephemeral_texts, flag_win, form,
                                   message_saying, message_titled, opened_view, submit, wait_until)
 from workflows.states import OutboxState
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from slack_sdk import WebClient
 
 from storage import models as m
@@ -13,6 +12,7 @@ from tests.core.helpers import to_review
 from tests.emulators.slack_requests import find_button
 from tests.slack.conftest import (APPR, NOMS, WINS, blocks_text, ephemeral_texts, flag_win, message_saying,
                                   message_titled, opened_view, submit, wait_until)
+from workflows import closeloop
 from workflows.cards import notice
 from workflows.effects import Button, Effect
 from workflows.states import NominationState, StoryState, WinSource
@@ -206,7 +206,6 @@ def test_long_text_is_cut_with_a_read_all_modal(slack, emu, bot):
 
 
 def test_reference_requests_are_decided_from_the_owners_direct_message(slack, emu, bot):
-    pytest.importorskip("workflows.references")  # the reference workflow ships separately
     core = bot.ctx.core
     with core.unit() as unit:
         account = unit.repo.add(m.Account(name="Acme Corp", name_key="acme corp", owner="U0SUCCESS",
@@ -227,3 +226,22 @@ def test_reference_requests_are_decided_from_the_owners_direct_message(slack, em
     assert told.startswith("Approved.") and ephemeral_texts(emu, "reference.decline") == [
         "Declined. The seller has been told."]
     assert [r.state.value for r in bot.rows(m.ReferenceRequest)] == ["approved", "declined"]
+
+
+def test_detractor_feedback_is_resolved_from_the_owners_direct_message(slack, emu, bot):
+    core = bot.ctx.core
+    with core.unit() as unit:
+        account = unit.repo.add(m.Account(name="Acme Corp", name_key="acme corp", owner="U0SUCCESS",
+                                          created_at=unit.now))
+        answer = unit.repo.add(m.NpsResponse(account_id=account.id, score=3, comment="Exports keep failing",
+                                             responded_at=unit.now))
+        closeloop.on_nps(unit, answer)
+    card = message_titled(emu, emu.dm_channel("U0SUCCESS"), "Close the loop: Acme Corp")
+    slack.block_action("U0SUCCESS", find_button(card["blocks"], "Resolve")["action_id"], message=card,
+                       channel_id=emu.dm_channel("U0SUCCESS"))
+    view = opened_view(emu, callback_id="closeloop.resolve")
+    assert submit(slack, emu, "U0SUCCESS", view, note="  ").json()["errors"] == {
+        "note": "Say what you fixed or agreed with the customer."}
+    done = submit(slack, emu, "U0SUCCESS", view, note="Fixed the export job and called them back").json()
+    assert "Resolved." in blocks_text(done["view"]["blocks"])
+    assert bot.rows(m.CloseLoopItem)[0].note == "Fixed the export job and called them back"

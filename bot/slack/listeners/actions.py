@@ -20,7 +20,7 @@ from bot.slack.listeners.common import (actor_of, fetch_message, item_id, messag
                                         permalink, run)
 from bot.slack.listeners.home import confirm
 from bot.slack.render import METADATA_TYPE, READ_ALL, action_pattern
-from workflows import asks, lookups, stories
+from workflows import asks, lookups, references, stories
 from workflows.asks import DEFAULT_SNOOZE_DAYS
 
 WIN_FROM_MESSAGE = "win.from_message"
@@ -32,15 +32,6 @@ def _metadata_text(message: dict) -> tuple[str, str] | None:
     if metadata.get("event_type") != METADATA_TYPE or "text" not in payload:
         return None
     return str(payload.get("title") or ""), str(payload["text"])
-
-
-def _reference_commands():
-    """workflows.references, where this version of the core has it."""
-    try:
-        from workflows import references
-    except ImportError:
-        return None
-    return references
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
@@ -66,17 +57,21 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def dismiss(ack, body: dict, action: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await decide(asks.dismiss, ack, body, action, context, client)
 
-    references = _reference_commands()
-    if references is not None:
-        @on("reference.approve")
-        async def approve_reference(ack, body: dict, action: dict, context: AsyncBoltContext,
-                                    client: AsyncWebClient) -> None:
-            await decide(references.approve_reference, ack, body, action, context, client)
+    @on("reference.approve")
+    async def approve_reference(ack, body: dict, action: dict, context: AsyncBoltContext,
+                                client: AsyncWebClient) -> None:
+        await decide(references.approve_reference, ack, body, action, context, client)
 
-        @on("reference.decline")
-        async def decline_reference(ack, body: dict, action: dict, context: AsyncBoltContext,
-                                    client: AsyncWebClient) -> None:
-            await decide(references.decline_reference, ack, body, action, context, client)
+    @on("reference.decline")
+    async def decline_reference(ack, body: dict, action: dict, context: AsyncBoltContext,
+                                client: AsyncWebClient) -> None:
+        await decide(references.decline_reference, ack, body, action, context, client)
+
+    @on(modals.CLOSE_LOOP)
+    async def resolve_feedback(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        item = item_id(action.get("value"))
+        await client.views_open(trigger_id=body["trigger_id"], view=modals.close_loop(item, origin(body)))
 
     @on("review.changes")
     async def changes(ack, body: dict, action: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:

@@ -25,7 +25,7 @@ from bot.slack import modals
 from bot.slack.listeners.common import actor_of, item_id, run, time_left
 from bot.slack.listeners.home import publish_home
 from bot.slack.middleware import explain, listen, tell
-from workflows import asks, lookups, sales, stories, wins
+from workflows import asks, closeloop, lookups, sales, stories, wins
 from workflows.errors import InvalidInput
 from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
 
@@ -179,6 +179,13 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await answer(ack, client, context, body, "Recorded",
                      text_of(sales.record_deal_usage, actor_of(context), story_id, data.get("opportunity_id") or "",
                              amount, data.get("stage") or ""))
+
+    @listen(app.view(modals.CLOSE_LOOP))
+    async def resolve_feedback(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        note = modals.values(view).get("note") or ""
+        item = item_id(modals.metadata(view).get("id"))
+        await answer(ack, client, context, body, "Loop closed",
+                     text_of(closeloop.resolve_close_loop, actor_of(context), item, note))
 
     @listen(app.view(modals.RECOGNITION))
     async def log_thanks(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
