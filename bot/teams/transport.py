@@ -183,6 +183,15 @@ def mount_teams(app: FastAPI, handler: TeamsHandler, credentials: TeamsCredentia
     app.state.agent_configuration = runtime.auth_config  # read by jwt_authorization_decorator
 
     @app.post("/api/messages", include_in_schema=False)
+    async def api_messages_route(request: Request) -> Response:
+        try:
+            return await api_messages(request)
+        except Exception as exc:
+            if getattr(request.state, "claims_identity", None) is not None:
+                raise  # the token was accepted: this is not an authentication problem
+            logger.warning("Refused a Teams activity whose token could not be read (%s)", type(exc).__name__)
+            return JSONResponse({"error": "Unauthorized"}, status_code=401)
+
     @jwt_authorization_decorator
     async def api_messages(request: Request) -> Response:
         if runtime.credentials.anonymous and not _is_local(request):
