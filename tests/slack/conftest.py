@@ -32,7 +32,7 @@ PEOPLE = {  # user id -> (email, real name)
 
 
 def settings(emu: SlackEmulator, db_url: str, **extra) -> Settings:
-    values = dict(database_url=db_url, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+    values = dict(database_url=db_url, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_app_token="",
                   slack_api_url=emu.base_url, outbox_poll_seconds=0.05, scheduler=False,
                   advocacy_secret="test-link-secret")
     return Settings(_env_file=None, **{**values, **extra})
@@ -62,9 +62,14 @@ def emu():
 
 
 @pytest.fixture(scope="module")
-def bot(emu, tmp_path_factory):
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('slack') / 'bot.db'}"
-    ctx = build_context(settings(emu, db_url), parse_config(TEST_CONFIG))
+def slack_db_url(tmp_path_factory):
+    """The bot's database; a module may override this to run on PostgreSQL too."""
+    return f"sqlite:///{tmp_path_factory.mktemp('slack') / 'bot.db'}"
+
+
+@pytest.fixture(scope="module")
+def bot(emu, slack_db_url):
+    ctx = build_context(settings(emu, slack_db_url), parse_config(TEST_CONFIG))
     with run_asgi(create_app(ctx)) as url:
         yield Bot(url, ctx)
     ctx.core.engine.dispose()

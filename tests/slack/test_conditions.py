@@ -7,12 +7,22 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from storage import models as m
 from tests.core.helpers import to_review
 from tests.emulators.slack_requests import SlackRequester
 from tests.slack.conftest import (APPR, NOMS, WINS, blocks_text, ephemeral_texts, flag_win, form,
                                   message_saying, message_titled, opened_view, submit, wait_until)
 from workflows.states import OutboxState
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def slack_db_url(request, tmp_path_factory):
+    """Retries, double clicks and busy databases, on both stores."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('slack') / 'bot.db'}"
+    return request.getfixturevalue("pg_url")
 
 
 def win_view(slack, emu, user="U0SUCCESS") -> dict:
@@ -43,8 +53,9 @@ def test_slow_user_lookup_does_not_hold_the_ack(slack, emu):
 
 def test_a_busy_database_still_gets_an_answer_in_time_and_the_result_follows(slack, emu, bot):
     view = win_view(slack, emu)
-    with ThreadPoolExecutor(1) as pool, bot.engine.begin() as busy:  # another writer holds SQLite's write lock
-        busy.exec_driver_sql("SELECT 1")
+    with ThreadPoolExecutor(1) as pool, bot.engine.begin() as busy:  # another writer holds the lock wins need
+        busy.exec_driver_sql("LOCK TABLE win IN EXCLUSIVE MODE" if bot.engine.dialect.name == "postgresql"
+                             else "SELECT 1")  # SQLite: the transaction itself took the write lock
         pending = pool.submit(submit, slack, emu, "U0SUCCESS", view, account="new:Acme", story="Saved time")
         time.sleep(2.6)
     answer = pending.result()
