@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+import aiohttp
 from slack_bolt import BoltResponse
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -66,7 +67,7 @@ class Directory:
         lookup.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
             person, groups = await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_TIMEOUT)
-        except (asyncio.TimeoutError, SlackApiError, OSError) as exc:
+        except (asyncio.TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
             log.warning("could not look up Slack user %s in time (%s)", user_id, type(exc).__name__)
             return Actor(platform="slack", user_id=user_id)
         return Actor(platform="slack", user_id=user_id, email=person.email, name=person.name, groups=groups)

@@ -7,6 +7,7 @@ Cards in channels are refreshed by the core's update effects through the outbox.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
@@ -15,10 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.middleware import listen
 from bot.slack.listeners.common import (actor_of, fetch_message, item_id, message_ref, message_text, origin,
                                         permalink, run)
 from bot.slack.listeners.home import confirm
+from bot.slack.middleware import listen
 from bot.slack.render import METADATA_TYPE, READ_ALL, action_pattern
 from workflows import asks, lookups, references, stories
 from workflows.asks import DEFAULT_SNOOZE_DAYS
@@ -131,7 +132,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def win_from_message(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
         channel, ts = message_ref(action.get("value"))
-        text, link = await message_text(client, channel, ts), await permalink(client, channel, ts)
+        text, link = await asyncio.gather(message_text(client, channel, ts), permalink(client, channel, ts))
         await client.views_open(trigger_id=body["trigger_id"], view=modals.win(text, link, source="reaction"))
 
     @on(READ_ALL)

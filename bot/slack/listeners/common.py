@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from workflows.actors import Actor
 from workflows.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 PERMALINK_TIMEOUT = 1.5  # the trigger id expires 3 s after the click: never wait longer than this
 ACK_DEADLINE = 2.0  # answer Slack within this long after the request arrived (Slack allows 3 s, network included)
@@ -85,7 +88,8 @@ async def permalink(client, channel: str, ts: str) -> str:
         response = await asyncio.wait_for(client.chat_getPermalink(channel=channel, message_ts=ts),
                                           PERMALINK_TIMEOUT)
         return response.get("permalink") or ""
-    except Exception:
+    except Exception as exc:  # the form still opens, without the link
+        log.info("no permalink for %s/%s: %s", channel, ts, type(exc).__name__)
         return ""
 
 
@@ -95,7 +99,8 @@ async def fetch_message(client, channel: str, ts: str, with_metadata: bool = Fal
         response = await asyncio.wait_for(client.conversations_history(
             channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1, include_all_metadata=with_metadata),
             PERMALINK_TIMEOUT)
-    except Exception:
+    except Exception as exc:  # the caller carries on without the message
+        log.info("could not read message %s/%s: %s", channel, ts, type(exc).__name__)
         return None
     return next((m for m in response.get("messages") or [] if m.get("ts") == ts), None)
 
