@@ -201,12 +201,6 @@ def open_close_loops(session: Session, older_than: datetime) -> list[m.CloseLoop
     return list(session.scalars(stmt))
 
 
-def due_snoozes(session: Session, now: datetime) -> list[m.Nomination]:
-    stmt = select(m.Nomination).where(m.Nomination.state == NominationState.SNOOZED,
-                                      m.Nomination.snoozed_until <= now).order_by(m.Nomination.id)
-    return list(session.scalars(stmt))
-
-
 def nps_by_external_id(session: Session, external_id: str) -> m.NpsResponse | None:
     return session.scalars(select(m.NpsResponse).where(m.NpsResponse.external_id == external_id)).first()
 

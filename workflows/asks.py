@@ -20,7 +20,7 @@ OPEN_NOMINATION = (NominationState.PROPOSED, NominationState.SNOOZED)
 DEFAULT_SNOOZE_DAYS = 14
 
 
-def _refresh_nomination_card(unit: Unit, nom: m.Nomination, note: str) -> None:
+def refresh_nomination_card(unit: Unit, nom: m.Nomination, note: str) -> None:
     account = unit.repo.get(m.Account, nom.account_id)
     contact = unit.repo.get(m.Contact, nom.contact_id)
     win = unit.repo.get(m.Win, nom.win_id)
@@ -37,7 +37,7 @@ def dismiss(core: Core, actor: Actor, nomination_id: int) -> str:
         require_account_owner(unit, actor, nom.owner, "act on this nomination")
         transition(unit, nom, "nomination", OPEN_NOMINATION, NominationState.DISMISSED, actor, "dismissed",
                    {"decided_by": actor.key, "decided_at": unit.now})
-        _refresh_nomination_card(unit, nom, cards.decision_note("Not now", actor.display, unit.now,
+        refresh_nomination_card(unit, nom, cards.decision_note("Not now", actor.display, unit.now,
                                                                  core.config.tz))
     return "Nomination set aside."
 
@@ -53,7 +53,7 @@ def snooze(core: Core, actor: Actor, nomination_id: int, until: datetime | None 
         transition(unit, nom, "nomination", (NominationState.PROPOSED,), NominationState.SNOOZED, actor,
                    "snoozed", {"snoozed_until": until}, until=until.isoformat())
         when = day_label(until, core.config.tz)
-        _refresh_nomination_card(unit, nom, f"Snoozed until {when} by {actor.display}")
+        refresh_nomination_card(unit, nom, f"Snoozed until {when} by {actor.display}")
     return f"Snoozed until {when}."
 
 
@@ -116,7 +116,7 @@ def draft_ask(core: Core, actor: Actor, nomination_id: int, ask_type: AskType) -
                                     actor.display)
         unit.repo.add(ask)
         unit.audit("ask", ask.id, "drafted", actor.key, to_state=AskState.DRAFTED.value, by_name=actor.display)
-        _refresh_nomination_card(unit, nom, f"{label(ask_type)} ask drafted by {actor.display}")
+        refresh_nomination_card(unit, nom, f"{label(ask_type)} ask drafted by {actor.display}")
     return AskDraft(ask, ask.text, link)
 
 
@@ -129,7 +129,7 @@ def mark_sent(core: Core, actor: Actor, ask_id: int) -> str:
                    {"sent_at": unit.now, "expires_at": expires})
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         if nom:
-            _refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask sent by {actor.display}")
+            refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask sent by {actor.display}")
     return f"Marked as sent. The link stays valid until {day_label(expires, core.config.tz)}."
 
 

@@ -12,7 +12,6 @@ from workflows import cards, fairness, scoring
 from workflows.core import Core, Unit
 from workflows.effects import Effect
 from workflows.scoring import DETRACTOR_MAX, Profile, exclusion
-from workflows.states import NominationState
 
 ALTERNATIVES = 3
 
@@ -105,27 +104,11 @@ def nominate(unit: Unit, account: m.Account, contact: m.Contact | None, win: m.W
 class SweepReport:
     candidates: int = 0  # promoters and turnarounds not asked recently
     nominated: list[int] = field(default_factory=list)  # nomination ids
-    woken: list[int] = field(default_factory=list)  # snoozed nominations back in the queue
     skipped: dict[str, str] = field(default_factory=dict)  # account name -> why not
 
     @property
     def message(self) -> str:
-        text = f"Sweep: {len(self.nominated)} nominated from {self.candidates} candidate(s)"
-        if self.woken:
-            text += f"; {len(self.woken)} snoozed nomination(s) back in the queue"
-        return text + "."
-
-
-def _wake_snoozed(unit: Unit, report: SweepReport) -> None:
-    for nom in sq.due_snoozes(unit.repo.session, unit.now):
-        if unit.repo.guarded_update(m.Nomination, nom.id, {"state": NominationState.SNOOZED},
-                                    {"state": NominationState.PROPOSED, "snoozed_until": None}):
-            unit.audit("nomination", nom.id, "woken", "system", from_state="snoozed", to_state="proposed")
-            account = unit.repo.get(m.Account, nom.account_id)
-            card = _nomination_card(unit, nom, account, unit.repo.get(m.Contact, nom.contact_id),
-                                    unit.repo.get(m.Win, nom.win_id), note="Back from snooze")
-            unit.emit(Effect("update", card, purpose="nominations", ref_key=f"nomination:{nom.id}"))
-            report.woken.append(nom.id)
+        return f"Sweep: {len(self.nominated)} nominated from {self.candidates} candidate(s)."
 
 
 def sweep_unit(unit: Unit, account_ids: list[int] | None = None, limit: int | None = None) -> SweepReport:
@@ -134,8 +117,6 @@ def sweep_unit(unit: Unit, account_ids: list[int] | None = None, limit: int | No
     session = unit.repo.session
     sq.lock_nominations(session)
     report = SweepReport()
-    if account_ids is None:
-        _wake_snoozed(unit, report)
     busy = sq.busy_accounts(session, _cooldown_start(unit), account_ids)
     pool: list[Signals] = [s for s in sq.load_signals(session, account_ids).values()
                            if s.account_id not in busy and scoring.is_candidate(s)]
@@ -164,8 +145,8 @@ def sweep_unit(unit: Unit, account_ids: list[int] | None = None, limit: int | No
 def sweep(core: Core, limit: int | None = None) -> SweepReport:
     """Nominate promoters (and closed-loop turnarounds) nobody asked recently, best and least-covered first.
 
-    Skips accounts with an open nomination or ask, an ask within the cooldown, or a 'Not now' within it; brings
-    back snoozed nominations whose date has come. At most `scoring.sweep_limit` nominations per run. The scheduler
+    Skips accounts with an open nomination or ask, an ask within the cooldown, or a 'Not now' within it (snoozed
+    nominations come back through the reminders, workflows/nudges.py). At most `scoring.sweep_limit` nominations per run. The scheduler
     calls this; `advocacy-bot sweep` runs it by hand. Concurrent sweeps run one after the other.
     """
     with core.unit() as unit:

@@ -13,7 +13,7 @@ from storage import models as m
 from storage import nudges as q
 from workflows import cards
 from workflows.actors import SYSTEM
-from workflows.asks import _refresh_nomination_card
+from workflows.asks import refresh_nomination_card
 from workflows.core import Core, Unit
 from workflows.effects import Button, Effect
 from workflows.errors import Conflict
@@ -57,7 +57,7 @@ def snooze_ended(core: Core) -> int:
             return False
         transition(unit, nom, "nomination", (NominationState.SNOOZED,), NominationState.PROPOSED, SYSTEM,
                    "unsnoozed", {"snoozed_until": None})
-        _refresh_nomination_card(unit, nom, "Back from snooze")
+        refresh_nomination_card(unit, nom, "Back from snooze")
         return True
 
     with core.unit() as unit:
@@ -102,7 +102,7 @@ def ask_expired(core: Core) -> int:
         what = label(ask.ask_type).lower()
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         if nom:
-            _refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask expired without an answer")
+            refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask expired without an answer")
         _tell_owner(unit, ask.owner, cards.notice(
             f"{account.name} did not answer the {what} ask",
             f"Sent on {_days(unit, ask.sent_at)}, it has now expired and its link no longer works. "

@@ -10,7 +10,6 @@ from tests.core.helpers import flag, outbox, rows
 from tests.core.test_concurrency import race
 from tests.identification.helpers import asked, customer, publish_story
 from workflows import asks, fairness, identification, queue
-from workflows.states import NominationState
 
 
 def nominated(engine) -> list[str]:
@@ -54,19 +53,6 @@ def test_sweep_limit_keeps_the_best(core, engine):
     customer(core, "Best", nps=10)
     report = identification.sweep(core, limit=1)
     assert report.candidates == 2 and nominated(engine) == ["Best"]
-
-
-def test_snoozed_nominations_come_back_when_due(core, engine, clock):
-    customer(core, "Acme", nps=10)
-    nomination = identification.sweep(core).nominated[0]
-    asks.snooze(core, SAM, nomination, until=clock() + timedelta(days=3))
-    clock.advance(days=2)
-    assert identification.sweep(core).woken == []
-    clock.advance(days=1)
-    report = identification.sweep(core)
-    assert report.woken == [nomination] and report.nominated == []
-    assert rows(engine, m.Nomination)[0].state == NominationState.PROPOSED
-    assert outbox(engine)[-1]["card"]["note"] == "Back from snooze"
 
 
 def test_concurrent_sweeps_never_duplicate_an_open_nomination(core, engine):
