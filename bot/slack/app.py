@@ -14,8 +14,9 @@ from typing import Awaitable, Callable
 
 import aiohttp
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -108,11 +109,19 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
         ctx.background.append(socket_mode_runner(app, app_token))
         ctx.surfaces["slack"] = "on: Socket Mode"
         return
-    handler = AsyncSlackRequestHandler(app)
 
     async def slack_events(request: Request):
         started = time.perf_counter()
-        response = await handler.handle(request)
+        try:  # Bolt parses the body before checking its signature, and fails on non-object JSON or binary
+            bolt_request = to_async_bolt_request(request, await request.body())
+        except (ValueError, AttributeError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+            log.warning("refused an unreadable Slack request (%s)", type(exc).__name__)
+            return JSONResponse({"error": "unreadable request"}, status_code=400)
+        try:  # a signed payload of the wrong shape breaks Bolt's listener matching
+            response = to_starlette_response(await app.async_dispatch(bolt_request))
+        except Exception:
+            log.exception("could not handle a Slack request")
+            return JSONResponse({"error": "could not handle this request"}, status_code=400)
         metrics.ACK_LATENCY.labels("slack").observe(time.perf_counter() - started)
         return response
 
