@@ -17,6 +17,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.delivery import OutboxWorker
 from bot.intake import mount as mount_intake
+from bot.limits import BodyLimit
 from bot.routines import mount as mount_routines
 from bot.logs import request_id
 from bot.scheduler import mount as mount_scheduler
@@ -40,6 +41,10 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
     mount_scheduler,
     mount_webhooks,
 ]
+
+
+# inbound chat requests whose answer time is the platform's ack (Slack's is observed by its handler)
+ACK_ROUTES = {"/api/messages": "teams"}
 
 
 def _route(request: Request) -> str:
@@ -73,6 +78,7 @@ def create_app(ctx: BotContext) -> FastAPI:
     app.state.ctx = ctx
     for mount in SURFACES:
         mount(app, ctx)
+    app.add_middleware(BodyLimit)  # inside the request context below, so refusals are logged and counted
 
     @app.middleware("http")
     async def _request_context(request: Request, call_next):
@@ -83,11 +89,13 @@ def create_app(ctx: BotContext) -> FastAPI:
         except Exception:
             log.exception("unhandled error on %s %s", request.method, _route(request))
             response = JSONResponse({"error": "internal error"}, status_code=500)
-        route = _route(request)
+        route, elapsed = _route(request), time.perf_counter() - started
         metrics.REQUESTS.labels(route, str(response.status_code)).inc()
+        if route in ACK_ROUTES:
+            metrics.ACK_LATENCY.labels(ACK_ROUTES[route]).observe(elapsed)
         response.headers["x-request-id"] = request_id.get()
-        log.debug("%s %s %s %.1fms", request.method, route, response.status_code,
-                  (time.perf_counter() - started) * 1000)
+        log.log(logging.INFO if response.status_code >= 400 else logging.DEBUG, "%s %s %s %.1fms",
+                request.method, route, response.status_code, elapsed * 1000)
         return response
 
     @app.get("/healthz")
