@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Callable
 
 from fastapi import FastAPI, Request
@@ -66,7 +67,8 @@ def create_app(ctx: BotContext) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        worker = OutboxWorker(ctx.core.engine, ctx.senders, ctx.core.clock)
+        worker = OutboxWorker(ctx.core.engine, ctx.senders, ctx.core.clock,
+                              lease=timedelta(seconds=ctx.settings.outbox_lease_seconds))
         tasks = [asyncio.create_task(worker.run_forever(ctx.settings.outbox_poll_seconds))]
         tasks += [asyncio.create_task(start()) for start in ctx.background]
         yield

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     scheduler: bool = True  # run the digest and nudge schedule in this process
     outbox_poll_seconds: float = 1.0
+    outbox_lease_seconds: float = 60.0  # a crashed worker's messages are picked up again after this
 
     @property
     def slack_enabled(self) -> bool:

@@ -32,10 +32,11 @@ class Job:
     attempts: int
 
 
-def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20) -> list[list[Job]]:
-    """Lease up to `max_lanes` lanes that are due; each lane's jobs come back in order."""
+def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20,
+          lease: timedelta = LEASE) -> list[list[Job]]:
+    """Lease up to `max_lanes` lanes that are due for `lease`; each lane's jobs come back in order."""
     worker = uuid.uuid4().hex
-    until = now + LEASE
+    until = now + lease
     free = or_(m.OutboxMessage.lease_until.is_(None), m.OutboxMessage.lease_until < now)
     with transaction(engine) as session:
         heads = (
