@@ -33,8 +33,12 @@ class Sender(Protocol):
 
     platform: str
 
-    async def post(self, channel: str, card: Card) -> str:
-        """Post a card; returns the new message's id (Slack ts, Teams activity id)."""
+    async def post(self, channel: str, card: Card, key: str = "") -> str:
+        """Post a card; returns the new message's id (Slack ts, Teams activity id).
+
+        `key` names the outbox message: a platform that can look it up after an ambiguous
+        failure (a timeout) uses it to avoid posting the same message twice.
+        """
 
     async def update(self, channel: str, message_id: str, card: Card) -> None: ...
 
@@ -48,14 +52,16 @@ def backoff(attempts: int, retry_after: float | None) -> float:
 class OutboxWorker:
     """Claims due lanes and delivers each lane's messages in order."""
 
-    def __init__(self, engine: Engine, senders: dict[str, Sender], clock: Callable):
+    def __init__(self, engine: Engine, senders: dict[str, Sender], clock: Callable,
+                 lease: timedelta = outbox.LEASE):
         self.engine = engine
         self.senders = senders
         self.clock = clock
+        self.lease = lease
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were delivered."""
-        lanes = await asyncio.to_thread(outbox.claim, self.engine, self.clock())
+        lanes = await asyncio.to_thread(outbox.claim, self.engine, self.clock(), lease=self.lease)
         results = await asyncio.gather(*(self._lane(jobs) for jobs in lanes))
         depth, age = await asyncio.to_thread(outbox.stats, self.engine, self.clock())
         metrics.OUTBOX_DEPTH.set(depth)
@@ -105,7 +111,7 @@ class OutboxWorker:
         effect = Effect.from_dict(job.effect)
         channel = job.effect.get("channel", "")
         if effect.op == "post":
-            message_id = await sender.post(channel, effect.card)
+            message_id = await sender.post(channel, effect.card, key=f"outbox:{job.id}")
             return (effect.ref_key, channel, message_id) if effect.ref_key else None
         if effect.op == "update":
             ref = await asyncio.to_thread(outbox.chat_ref, self.engine, job.platform, effect.ref_key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import time
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -32,6 +33,7 @@ PERMANENT = {
     "invalid_arguments", "channel_is_archived", "team_access_not_granted", "ekm_access_denied",
 }
 METADATA_ERRORS = ("invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large")
+OUTBOX_TYPE, OUTBOX_KEY = "advocacy_outbox", "outbox_id"
 INLINE_RETRY_MAX_WAIT = 5  # longer Retry-After waits go back to the outbox, which keeps the lease short
 
 
@@ -77,6 +79,13 @@ def classify(exc: Exception) -> Exception:
     return exc
 
 
+def keyed(metadata: dict | None, key: str) -> dict:
+    """Message metadata that also carries the outbox key (kept in "Read all" metadata when there is some)."""
+    if metadata:
+        return {**metadata, "event_payload": {**metadata["event_payload"], OUTBOX_KEY: key}}
+    return {"event_type": OUTBOX_TYPE, "event_payload": {OUTBOX_KEY: key}}
+
+
 def file_comment(card: Card, limit: int = 3900) -> str:
     """The card as escaped mrkdwn text, for the comment that goes with an uploaded chart."""
     lines = [f"*{fit(card.title, 150)[0]}*", *(fit(p, 1500, links=True)[0] for p in card.body if p.strip())]
@@ -99,24 +108,56 @@ class SlackSender:
 
     def __init__(self, token: str, base_url: str, timeout: float = 15.0):
         self.client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
+        self._unsure: dict[str, float] = {}  # outbox key -> when a post that got no answer was sent
 
-    async def post(self, channel: str, card: Card) -> str:
+    async def post(self, channel: str, card: Card, key: str = "") -> str:
         if card.image:
             return await self._upload(channel, card)
         message = await asyncio.to_thread(card_message, card)  # Block Kit models are costly: off the event loop
+        if key:
+            message["metadata"] = keyed(message.get("metadata"), key)
+            if key in self._unsure:  # a timed-out attempt may have been posted: look before posting again
+                found = await self._posted(channel, key, self._unsure[key])
+                if found:
+                    self._unsure.pop(key, None)
+                    return found
         try:
             try:
-                response = await self.client.chat_postMessage(channel=channel, unfurl_links=False,
-                                                              unfurl_media=False, **message)
+                response = await self._post(channel, message, key)
             except SlackApiError as exc:
                 if exc.response.get("error") not in METADATA_ERRORS or "metadata" not in message:
                     raise
                 message.pop("metadata")  # "Read all" then explains the full text is not stored
-                response = await self.client.chat_postMessage(channel=channel, unfurl_links=False,
-                                                              unfurl_media=False, **message)
+                if key:
+                    message["metadata"] = keyed(None, key)
+                response = await self._post(channel, message, key)
         except Exception as exc:
             raise classify(exc) from exc
+        self._unsure.pop(key, None)
         return response["ts"]
+
+    async def _post(self, channel: str, message: dict, key: str):
+        started = time.time()
+        try:
+            return await self.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
+                                                      **message)
+        except (asyncio.TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            if key:  # no answer: Slack may have posted it
+                self._unsure.setdefault(key, started)
+            raise
+
+    async def _posted(self, channel: str, key: str, since: float) -> str | None:
+        """The ts of a message carrying outbox `key` posted in `channel` since `since`, if any."""
+        try:
+            history = await self.client.conversations_history(channel=channel, oldest=f"{since - 60:.6f}",
+                                                              include_all_metadata=True, limit=200)
+        except Exception as exc:
+            raise classify(exc) from exc
+        for message in history.get("messages", []):
+            if (message.get("metadata") or {}).get("event_payload", {}).get(OUTBOX_KEY) == key:
+                log.info("outbox message %s was already posted before a timeout; not posting it again", key)
+                return message["ts"]
+        return None
 
     async def update(self, channel: str, message_id: str, card: Card) -> None:
         try:
