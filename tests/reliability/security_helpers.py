@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from bot.context import BotContext
 from bot.logs import setup_logging
 from bot.server import build_context, create_app
 from bot.settings import Settings
-from tests.conftest import TEST_CONFIG, clean
+from tests.conftest import TEST_CONFIG
 from tests.emulators import teams_activities as ta
 from tests.emulators.server import run_asgi
 from tests.emulators.slack_api import SlackEmulator
@@ -67,8 +68,22 @@ class World:
         teams_id, aad, email = TEAMS_PEOPLE[name]
         return Person(name.title(), teams_id, aad, email, requester, self.connector)
 
+    def install_teams(self) -> None:
+        """Add the Teams app to the team, and wait until its service URL is stored for proactive posts."""
+        with ta.TeamsRequester(self.url) as requester:
+            for activity in (ta.installation_update, ta.members_added):
+                assert requester.post(activity(self.connector.service_url)).status_code == 202
+        deadline = time.monotonic() + 5
+        while not counts(self.engine)["conversation"]:
+            assert time.monotonic() < deadline, "the Teams installation was not stored"
+            time.sleep(0.02)
+
     def reset(self) -> None:
-        clean(self.engine)
+        """A clean database (the Teams installation kept: the process remembers it) and fakes that saw nothing."""
+        with self.engine.begin() as conn:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                if table.name != "conversation":
+                    conn.execute(table.delete())
         self.slack_api.reset()
         self.connector.reset()
         for name, (teams_id, aad, email) in TEAMS_PEOPLE.items():
