@@ -33,11 +33,11 @@ class Sender(Protocol):
 
     platform: str
 
-    async def post(self, channel: str, card: Card, key: str = "") -> str:
+    async def post(self, channel: str, card: Card, key: str = "", unsure: bool = False) -> str:
         """Post a card; returns the new message's id (Slack ts, Teams activity id).
 
         `key` names the outbox message: a platform that can look it up after an ambiguous
-        failure (a timeout) uses it to avoid posting the same message twice.
+        failure (a timeout, or `unsure`: a crashed worker held it) uses it to avoid posting it twice.
         """
 
     async def update(self, channel: str, message_id: str, card: Card) -> None: ...
@@ -111,7 +111,7 @@ class OutboxWorker:
         effect = Effect.from_dict(job.effect)
         channel = job.effect.get("channel", "")
         if effect.op == "post":
-            message_id = await sender.post(channel, effect.card, key=f"outbox:{job.id}")
+            message_id = await sender.post(channel, effect.card, key=f"outbox:{job.id}", unsure=job.unsure)
             return (effect.ref_key, channel, message_id) if effect.ref_key else None
         if effect.op == "update":
             ref = await asyncio.to_thread(outbox.chat_ref, self.engine, job.platform, effect.ref_key)

@@ -30,6 +30,7 @@ class Job:
     lane: str
     effect: dict
     attempts: int
+    unsure: bool = False  # a worker held it and stopped without an outcome (a crash): it may have been sent
 
 
 def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20,
@@ -46,7 +47,7 @@ def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20
             .subquery()
         )
         due = session.exec(
-            select(m.OutboxMessage.id)
+            select(m.OutboxMessage.id, m.OutboxMessage.lease_until)
             .join(heads, heads.c.head == m.OutboxMessage.id)
             .where(m.OutboxMessage.next_attempt_at <= now, free)
             .order_by(m.OutboxMessage.id)
@@ -54,10 +55,11 @@ def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20
         ).all()
         if not due:
             return []
+        abandoned = {head_id for head_id, lease in due if lease is not None}
         # The guarded update decides which lanes are ours when workers race for the same heads.
         won = session.execute(
             update(m.OutboxMessage)
-            .where(col(m.OutboxMessage.id).in_(due), m.OutboxMessage.state == OutboxState.PENDING, free)
+            .where(col(m.OutboxMessage.id).in_([head_id for head_id, _ in due]), m.OutboxMessage.state == OutboxState.PENDING, free)
             .values(lease_until=until, leased_by=worker)
             .returning(m.OutboxMessage.id, m.OutboxMessage.lane)
         ).all()
@@ -66,7 +68,7 @@ def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20
         head_of = {lane: head_id for head_id, lane in won}
         ranked = (
             select(m.OutboxMessage.id, m.OutboxMessage.platform, m.OutboxMessage.lane, m.OutboxMessage.effect,
-                   m.OutboxMessage.attempts,
+                   m.OutboxMessage.attempts, m.OutboxMessage.lease_until,
                    func.row_number().over(partition_by=m.OutboxMessage.lane, order_by=m.OutboxMessage.id).label("rn"))
             .where(col(m.OutboxMessage.lane).in_(list(head_of)), m.OutboxMessage.state == OutboxState.PENDING,
                    m.OutboxMessage.id >= min(head_of.values()), or_(m.OutboxMessage.leased_by == worker, free))
@@ -76,7 +78,8 @@ def claim(engine: Engine, now: datetime, max_lanes: int = 20, per_lane: int = 20
         lanes: dict[str, list[Job]] = {lane: [] for lane in head_of}
         for row in rows:
             if row.id >= head_of[row.lane]:
-                lanes[row.lane].append(Job(row.id, row.platform, row.lane, row.effect, row.attempts))
+                unsure = row.id in abandoned or (row.id != head_of[row.lane] and row.lease_until is not None)
+                lanes[row.lane].append(Job(row.id, row.platform, row.lane, row.effect, row.attempts, unsure))
         ids = [job.id for jobs in lanes.values() for job in jobs]
         session.execute(update(m.OutboxMessage).where(col(m.OutboxMessage.id).in_(ids))
                         .values(lease_until=until, leased_by=worker))

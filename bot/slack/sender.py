@@ -110,14 +110,14 @@ class SlackSender:
         self.client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
         self._unsure: dict[str, float] = {}  # outbox key -> when a post that got no answer was sent
 
-    async def post(self, channel: str, card: Card, key: str = "") -> str:
+    async def post(self, channel: str, card: Card, key: str = "", unsure: bool = False) -> str:
         if card.image:
             return await self._upload(channel, card)
         message = await asyncio.to_thread(card_message, card)  # Block Kit models are costly: off the event loop
         if key:
             message["metadata"] = keyed(message.get("metadata"), key)
-            if key in self._unsure:  # a timed-out attempt may have been posted: look before posting again
-                found = await self._posted(channel, key, self._unsure[key])
+            if unsure or key in self._unsure:  # an attempt may have been posted: look before posting again
+                found = await self._posted(channel, key, self._unsure.get(key, time.time() - 3600))
                 if found:
                     self._unsure.pop(key, None)
                     return found
@@ -152,7 +152,11 @@ class SlackSender:
             history = await self.client.conversations_history(channel=channel, oldest=f"{since - 60:.6f}",
                                                               include_all_metadata=True, limit=200)
         except Exception as exc:
-            raise classify(exc) from exc
+            error = classify(exc)
+            if isinstance(error, PermanentError):  # e.g. a DM addressed by user id: post rather than park it
+                log.warning("could not check %s for outbox message %s: %s", channel, key, error)
+                return None
+            raise error from exc
         for message in history.get("messages", []):
             if (message.get("metadata") or {}).get("event_payload", {}).get(OUTBOX_KEY) == key:
                 log.info("outbox message %s was already posted before a timeout; not posting it again", key)

@@ -50,7 +50,7 @@ class TeamsOutbox:
                                  "to post with; install it (docs/teams.md)", NOT_INSTALLED_RETRY)
         return ConversationRef(found.service_url, channel, found.tenant_id or self.tenant_id or None)
 
-    async def post(self, channel: str, card: Card, key: str = "") -> str:
+    async def post(self, channel: str, card: Card, key: str = "", unsure: bool = False) -> str:
         ref = await self._channel(channel)
         return await self._call(self.sender.send(ref, render.card_message(card)))
 

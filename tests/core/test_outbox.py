@@ -29,7 +29,7 @@ class RecordingSender:
         if self.failures:
             raise self.failures.pop(0)
 
-    async def post(self, channel, card, key=""):
+    async def post(self, channel, card, key="", unsure=False):
         self._maybe_fail()
         self.counter += 1
         self.delivered.append(("post", channel, card.title))
