@@ -6,10 +6,13 @@ The bot, a bare Bolt app and the Slack Web API emulator behind them each run in 
 process (uvicorn on free ports); this process sends both apps the same signed requests with
 Slack's real payload shapes, 50 at a time:
 
+- "button"    a click on a link button: the bot only acknowledges it (its whole ack path: web server
+              middleware, signature check, actor lookup from cache, listener routing)
 - "/win"      slash command: ack, then views.open (the modal) after the ack
 - "/advocacy" slash command: ack, then the person's queue from the database, answered via response_url
-- "submit"    the /win modal submitted: the win is recorded (database write) before the ack, the modal
-              is replaced by the confirmation, and the outbox posts the celebration afterwards
+- "submit"    the /win modal submitted: checked, then the win is recorded (a database write); the
+              modal shows the result if that is done in time, else "Working on it" and the result
+              follows; the outbox posts the celebration and nomination afterwards
 
 Latency is measured by the client from sending to the full answer; the ratio is bot / bare.
 The apps take turns over several rounds and the medians are reported, so load from other
@@ -37,7 +40,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+import aiohttp  # noqa: E402
 import psycopg  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler  # noqa: E402
@@ -63,7 +66,7 @@ CONFIG = parse_config({
     "roles": {"success": [USER], "marketing": ["@marketing"]},
 })
 ACCOUNTS = 20
-KINDS = ("/win", "/advocacy", "submit")
+KINDS = ("button", "/win", "/advocacy", "submit")
 
 
 def bare_app(api_url: str) -> FastAPI:
@@ -73,6 +76,7 @@ def bare_app(api_url: str) -> FastAPI:
     async def only_ack(ack):
         await ack()
 
+    bolt.action("link.open")(only_ack)
     bolt.command("/win")(only_ack)
     bolt.command("/advocacy")(only_ack)
     bolt.view(modals.WIN)(only_ack)
@@ -128,6 +132,16 @@ def bodies(kind: str, count: int, account_ids: list[int], response_url: str) -> 
     made = []
     for i in range(count):
         trigger = f"{i}.{int(time.time())}.{uuid.uuid4().hex}"
+        if kind == "button":
+            made.append(_form({"payload": json.dumps({
+                "type": "block_actions", "user": {"id": USER, "name": "sam", "team_id": "T0TEAM"},
+                "api_app_id": "A0APP", "token": "t", "trigger_id": trigger, "team": {"id": "T0TEAM"},
+                "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C0CHAN"},
+                "channel": {"id": "C0CHAN"}, "response_url": response_url,
+                "actions": [{"type": "button", "action_id": "link.open", "block_id": "b0",
+                             "text": {"type": "plain_text", "text": "Open"}, "action_ts": f"{time.time():.6f}"}],
+            })}))
+            continue
         if kind in ("/win", "/advocacy"):
             made.append(_form({
                 "token": "t", "team_id": "T0TEAM", "team_domain": "t0team", "channel_id": "C0CHAN",
@@ -155,26 +169,24 @@ async def fire(url: str, payloads: list[bytes], concurrency: int) -> tuple[list[
     """Send signed requests `concurrency` at a time; (latencies in s, wall time in s, statuses)."""
     latencies: list[float] = []
     statuses: list[int] = []
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in payloads:
-        queue.put_nowait(body)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    pending = iter(payloads)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         async def worker():
-            while not queue.empty():
-                body = queue.get_nowait()
+            for body in pending:
                 stamp = str(int(time.time()))
                 headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
                            "X-Slack-Signature": signature(SECRET, stamp, body)}
                 started = time.perf_counter()
                 try:
-                    response = await client.post(url, content=body, headers=headers)
-                except httpx.TransportError as exc:
-                    print(f"  transport error after {time.perf_counter() - started:.2f}s: {exc!r}", file=sys.stderr)
+                    async with session.post(url, data=body, headers=headers) as response:
+                        await response.read()
+                        statuses.append(response.status)
+                except aiohttp.ClientError as exc:
+                    print(f"  request failed after {time.perf_counter() - started:.2f}s: {exc!r}", file=sys.stderr)
                     statuses.append(0)
                     continue
                 latencies.append(time.perf_counter() - started)
-                statuses.append(response.status_code)
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))

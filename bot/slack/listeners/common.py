@@ -28,9 +28,17 @@ CORE_THREADS = min(4, os.cpu_count() or 2)
 _core = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="slack-core")
 
 
+_in_flight = 0
+
+
 async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a (synchronous) core command off the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(_core, functools.partial(fn, *args, **kwargs))
+    global _in_flight
+    _in_flight += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_core, functools.partial(fn, *args, **kwargs))
+    finally:
+        _in_flight -= 1
 
 
 def time_left(context: AsyncBoltContext) -> float:
@@ -38,6 +46,12 @@ def time_left(context: AsyncBoltContext) -> float:
     received = context.get("received_at")
     spent = time.monotonic() - received if received is not None else 0.0
     return max(0.1, ACK_DEADLINE - spent)
+
+
+def worth_waiting(context: AsyncBoltContext) -> float:
+    """How long to wait for a command before acknowledging: nothing when commands are queueing up
+    (under load, waiting only delays every acknowledgement), else the time left."""
+    return 0.0 if _in_flight > CORE_THREADS else time_left(context)
 
 
 def actor_of(context: AsyncBoltContext) -> Actor:

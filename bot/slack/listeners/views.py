@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.listeners.common import actor_of, item_id, run, time_left
+from bot.slack.listeners.common import actor_of, item_id, run, time_left, worth_waiting
 from bot.slack.listeners.home import publish_home
 from bot.slack.middleware import explain, listen, tell
 from workflows import asks, closeloop, lookups, sales, stories, wins
@@ -80,12 +80,13 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         """Run the command and show its result in the modal, acknowledging in time either way.
 
         Done before the ack deadline: the modal shows the result, or the field at fault. Slower (a busy
-        database): the modal says it is working and is updated when the command completes; if the
-        person closed it meanwhile, the result reaches them in a direct message.
+        database, or commands queueing up under load): the modal says it is working and is updated
+        when the command completes; if the person closed it meanwhile, the result reaches them in a
+        direct message.
         """
         view = body["view"]
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=time_left(context))
+        done, _ = await asyncio.wait({task}, timeout=worth_waiting(context))
         if done:
             result = task.result()  # a DomainError here becomes the modal's field error
             await ack(response_action="update", view=_shown(title, result))
