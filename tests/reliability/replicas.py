@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+import httpx
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -24,7 +25,7 @@ from tests.conftest import TEST_CONFIG
 from tests.emulators.server import run_asgi
 from tests.emulators.slack_api import SlackEmulator
 from tests.emulators.slack_requests import SlackRequester
-from tests.slack.conftest import PEOPLE, SECRET, WINS, Bot, form, opened_view, settings
+from tests.slack.conftest import PEOPLE, SECRET, WINS, Bot, blocks_text, form, opened_view, settings
 from workflows.config import parse_config
 from workflows.states import OutboxState
 
@@ -74,7 +75,7 @@ class Report:
     events: int
     sent: Counter = field(default_factory=Counter)  # "first" / "retry 1".. / per server
     statuses: Counter = field(default_factory=Counter)
-    answers: Counter = field(default_factory=Counter)  # recorded / already recorded / other
+    answers: Counter = field(default_factory=Counter)  # recorded / already recorded / working on it / other
     duplicate_wins: int = 0
     lost_wins: int = 0
     duplicate_posts: int = 0
@@ -102,7 +103,8 @@ def _answer(response) -> str:
         return "other"
     body = response.json() if response.content else {}
     if body.get("response_action") == "update":
-        return "recorded"
+        shown = blocks_text(body["view"]["blocks"])
+        return "recorded" if "Win recorded" in shown else "working on it" if "Working on it" in shown else "other"
     if "already recorded" in " ".join(map(str, (body.get("errors") or {}).values())):
         return "already recorded"
     return "other"

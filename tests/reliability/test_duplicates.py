@@ -40,7 +40,8 @@ def test_each_submission_delivered_two_to_four_times_to_two_servers_makes_one_wi
     sent = report.sent["first"] + sum(report.sent[f"retry {n}"] for n in (1, 2, 3))
     assert report.sent["first"] == 60 and 120 <= sent <= 240 and min(report.sent["to server 0"],
                                                                       report.sent["to server 1"]) > 40
-    assert report.answers == {"recorded": 60, "already recorded": sent - 60}
+    assert report.answers["other"] == 0 and report.answers["recorded"] <= 60
+    assert report.answers["already recorded"] >= sent - 60 - report.answers["working on it"]
     assert report.server_errors == 0
     assert (report.duplicate_wins, report.lost_wins) == (0, 0)
     assert (report.duplicate_posts, report.lost_posts) == (0, 0)
