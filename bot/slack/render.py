@@ -147,7 +147,7 @@ def card_blocks(card: Card, preview: int = PARAGRAPH_PREVIEW) -> tuple[list[Bloc
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note, verbatim=True)]))
     buttons = list(card.buttons)
     if cut:
-        buttons.append(Button("Read all", READ_ALL, "", url=card.more_url))
+        buttons = buttons[:ACTIONS_MAX - 1] + [Button("Read all", READ_ALL, "", url=card.more_url)]
     if buttons:
         blocks.append(actions(buttons))
     return blocks, cut
