@@ -109,7 +109,7 @@ def test_killed_while_posting_then_restarted_loses_nothing_and_posts_nothing_twi
             with Session(engine) as session:
                 return not session.exec(select(m.OutboxMessage).where(
                     m.OutboxMessage.state == OutboxState.PENDING)).first()
-        wait_until(lambda: drained() and len(emu.messages(WINS)) == 2 and len(emu.messages(NOMS)) == 2,
+        wait_until(lambda: drained() and len(emu.messages(WINS)) >= 2 and len(emu.messages(NOMS)) >= 2,
                    timeout=20, what="the posts pending at the crash to be delivered after the restart")
         time.sleep(0.5)
     assert [blocks_text(msg["blocks"]).split("\n")[1] for msg in emu.messages(WINS)] == \
