@@ -177,7 +177,9 @@ def approve_reference(core: Core, actor: Actor, request_id: int) -> str:
         who = f"{contact.name} ({contact.email})" if contact and contact.email else (contact.name if contact else "")
         unit.emit(Effect("dm", cards.notice(f"Reference approved: {account.name}",
                                             f"{actor.display} approved a call with {who}. They will introduce you.",
-                                            "Record how it went when it is done."), person=request.requested_by))
+                                            "Record how it went when it is done.",
+                                            buttons=[Button("Record outcome", "reference.complete", str(request.id),
+                                                            "primary")]), person=request.requested_by))
     return f"Approved. {account.name}'s reference call counts towards this quarter's limit."
 
 

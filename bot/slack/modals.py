@@ -29,6 +29,7 @@ PUBLISH = "story.publish"
 DEAL = "proof.use"
 RECOGNITION = "recognition.log"
 CLOSE_LOOP = "closeloop.resolve"
+REFERENCE_OUTCOME = "reference.complete"
 ASK_RESULT = "ask.result"
 MARK_SENT = "ask.mark_sent"
 ACCOUNT = "account"  # the account picker's action_id (its options load from the bot)
@@ -140,9 +141,12 @@ def account_options(found: list[tuple[int, str]], typed: str) -> list[dict]:
     return options
 
 
-def ask(nomination_id: int, account: str, meta: dict) -> View:
-    blocks = [SectionBlock(text=mrkdwn(f"Ask {account} to advocate. The next step shows a text to send them.")),
-              _select("ask_type", "Kind of ask", list(AskType), initial=AskType.SHORT_QUOTE)]
+def ask(nomination_id: int, account: str, meta: dict, notes: list[str] = ()) -> View:
+    """Choose the kind of ask; `notes` (e.g. the review gating rule for public review kinds) show under it."""
+    blocks: list[Block] = [
+        SectionBlock(text=mrkdwn(f"Ask {account} to advocate. The next step shows a text to send them.")),
+        _select("ask_type", "Kind of ask", list(AskType), initial=AskType.SHORT_QUOTE)]
+    blocks += [ContextBlock(block_id=f"note_{n}", elements=[mrkdwn(note, 2000)]) for n, note in enumerate(notes)]
     return _modal(ASK, "Ask the customer", blocks, "Draft the ask", {**meta, "id": nomination_id})
 
 
@@ -209,6 +213,11 @@ def recognition(story_id: int, meta: dict) -> View:
 def close_loop(item_id: int, meta: dict) -> View:
     blocks = [_text_input("note", "What did you fix or agree with the customer?", multiline=True, max_length=1000)]
     return _modal(CLOSE_LOOP, "Close the loop", blocks, "Resolve", {**meta, "id": item_id})
+
+
+def reference_outcome(request_id: int, meta: dict) -> View:
+    blocks = [_text_input("outcome", "How did the reference call go?", multiline=True, max_length=500)]
+    return _modal(REFERENCE_OUTCOME, "Reference outcome", blocks, "Record", {**meta, "id": request_id})
 
 
 def notice(title: str, text: str) -> View:

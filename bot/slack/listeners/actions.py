@@ -23,6 +23,8 @@ from bot.slack.middleware import listen
 from bot.slack.render import METADATA_TYPE, READ_ALL, action_pattern
 from workflows import asks, lookups, references, stories
 from workflows.asks import DEFAULT_SNOOZE_DAYS
+from workflows.gating import review_gating_note
+from workflows.states import AskType
 
 WIN_FROM_MESSAGE = "win.from_message"
 
@@ -68,6 +70,12 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                                 client: AsyncWebClient) -> None:
         await decide(references.decline_reference, ack, body, action, context, client)
 
+    @on(modals.REFERENCE_OUTCOME)
+    async def reference_outcome(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        request = item_id(action.get("value"))
+        await client.views_open(trigger_id=body["trigger_id"], view=modals.reference_outcome(request, origin(body)))
+
     @on(modals.CLOSE_LOOP)
     async def resolve_feedback(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
@@ -93,7 +101,9 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         nomination_id = item_id(action.get("value"))
         account = await run(lookups.nomination_to_act_on, core, actor_of(context), nomination_id)
-        await client.views_open(trigger_id=body["trigger_id"], view=modals.ask(nomination_id, account, origin(body)))
+        notes = [note for kind in AskType if (note := review_gating_note(kind, core.config))]
+        await client.views_open(trigger_id=body["trigger_id"],
+                                view=modals.ask(nomination_id, account, origin(body), notes))
 
     @on("nomination.snooze")
     async def snooze(ack, body: dict, action: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:

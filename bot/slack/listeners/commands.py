@@ -13,7 +13,7 @@ from bot.slack.middleware import listen
 from bot.slack.listeners.common import actor_of, run, unescape
 from bot.slack.listeners.home import queue_message
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
-from workflows import cards, sales
+from workflows import cards, references, sales
 from workflows.effects import Button, Card
 from workflows.states import label
 
@@ -23,6 +23,8 @@ HELP = "\n".join([
     "• `/proof &lt;customer, industry or outcome&gt;` finds approved stories to use with prospects.",
     "• `/advocacy queue` lists your open items; the *Home* tab has them with buttons.",
     "• `/advocacy digest` previews the current leadership digest.",
+    "• `/advocacy reference &lt;criteria&gt;` asks for a customer reference, e.g. "
+    "`/advocacy reference fintech, enterprise, EMEA, for opp 123`; the account owner approves it.",
 ])
 DIGEST_MISSING = "The digest is not available yet: it arrives with a later version of the bot."
 
@@ -76,7 +78,8 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     @listen(app.command("/advocacy"))
     async def advocacy(ack, body: dict, respond, context: AsyncBoltContext) -> None:
         await ack()
-        word = (body.get("text") or "").strip().lower().split(" ")[0]
+        word, _, rest = (body.get("text") or "").strip().partition(" ")
+        word = word.lower()
         if word == "queue":
             await respond(response_type="ephemeral", **await run(queue_message, core, actor_of(context)))
         elif word == "digest":
@@ -87,6 +90,9 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                 blocks, _ = card_blocks(card, preview=SECTION_MAX)
                 await respond(response_type="ephemeral", text=fit(card.title, 300)[0],
                               blocks=[b.to_dict() for b in blocks])
+        elif word == "reference":
+            proposal = await run(references.request_reference, core, actor_of(context), unescape(rest))
+            await respond(response_type="ephemeral", text=fit(proposal.message, 3000)[0])
         else:
             prefix = "" if word in ("", "help") else f"I don't know “{fit(word, 40)[0]}”.\n"
             await respond(response_type="ephemeral", text=prefix + HELP)

@@ -25,7 +25,7 @@ from bot.slack import modals
 from bot.slack.listeners.common import actor_of, item_id, run, time_left, worth_waiting
 from bot.slack.listeners.home import publish_home
 from bot.slack.middleware import explain, listen, tell
-from workflows import asks, closeloop, lookups, sales, stories, wins
+from workflows import asks, closeloop, lookups, references, sales, stories, wins
 from workflows.errors import InvalidInput
 from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
 
@@ -187,6 +187,14 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         item = item_id(modals.metadata(view).get("id"))
         await answer(ack, client, context, body, "Loop closed",
                      text_of(closeloop.resolve_close_loop, actor_of(context), item, note))
+
+    @listen(app.view(modals.REFERENCE_OUTCOME))
+    async def reference_outcome(ack, body: dict, view: dict, context: AsyncBoltContext,
+                                client: AsyncWebClient) -> None:
+        outcome = modals.values(view).get("outcome") or ""
+        request = item_id(modals.metadata(view).get("id"))
+        await answer(ack, client, context, body, "Outcome recorded",
+                     text_of(references.complete_reference, actor_of(context), request, outcome))
 
     @listen(app.view(modals.RECOGNITION))
     async def log_thanks(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
