@@ -51,12 +51,29 @@ def db_url(request, tmp_path_factory):
     return request.getfixturevalue("pg_url")
 
 
-@pytest.fixture(scope="session")
+_ENGINES: dict[str, object] = {}
+
+
+def engine_for(url: str):
+    """A migrated engine per database URL, shared by the whole run."""
+    if url not in _ENGINES:
+        engine = make_engine(url)
+        upgrade(engine)
+        _ENGINES[url] = engine
+    return _ENGINES[url]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines():
+    yield
+    for engine in _ENGINES.values():
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
 def migrated_engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    """Module-scoped, so a folder or module that overrides `db_url` gets its own database's engine."""
+    return engine_for(db_url)
 
 
 def clean(engine) -> None:
