@@ -15,12 +15,13 @@ from bot.teams import render
 from bot.teams.conversations import Conversations, Roster
 from bot.teams.transport import TeamsDeliveryError, TeamsSender, TurnInfo
 from storage import emitted
-from workflows import asks, lookups, sales, stories, views, wins
+from workflows import asks, closeloop, lookups, references, sales, stories, views, wins
 from workflows.actors import Actor
 from workflows.core import Core
 from workflows.digest import build_digest, digest_card
 from workflows.effects import Card
 from workflows.errors import DomainError, InvalidInput
+from workflows.gating import review_gating_note
 from workflows.periods import containing, parse_period
 from workflows.queue import my_queue
 from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
@@ -85,6 +86,8 @@ class AdvocacyTeams:
             "review.approve": self._approve, "review.changes": self._changes, "review.reject": self._reject,
             "story.publish": self._publish, "recognition.log": self._recognise, "proof.use": self._use_proof,
             "win.submit": self._win_from_card, "queue.open": self._open, "queue.show": self._queue,
+            "reference.approve": self._approve_reference, "reference.decline": self._decline_reference,
+            "reference.complete": self._complete_reference, "closeloop.resolve": self._resolve_close_loop,
         }
 
     async def _run(self, fn: Callable, *args: Any) -> Any:
@@ -140,6 +143,8 @@ class AdvocacyTeams:
             content = render.proof_card(rest, proofs, self.core.config.tz)
         elif command == "queue":
             content = await self._queue_card(await self._actor(ctx))
+        elif command == "reference":
+            content = await self._request_reference(await self._actor(ctx), rest)
         elif command == "digest":
             content = await self._digest(rest)
         elif command in ("help", "hi", "hello", ""):
@@ -147,6 +152,13 @@ class AdvocacyTeams:
         else:
             content = render.help_card(ctx.channel_id or "", problem=f"I don't know \u201c{command}\u201d.")
         await self._reply(ctx, render.message(content))
+
+    async def _request_reference(self, actor: Actor, criteria: str) -> dict:
+        try:
+            proposal = await self._run(references.request_reference, self.core, actor, criteria)
+        except DomainError as refused:
+            return render.notice("Reference request", refused.message)
+        return render.notice("Reference requested", proposal.message)
 
     async def _queue_card(self, actor: Actor) -> dict:
         queue = await self._run(my_queue, self.core, actor)
@@ -252,6 +264,32 @@ class AdvocacyTeams:
         await self._update_for_everyone(ctx, content)
         return content
 
+    async def _settled(self, ctx: TurnInfo, title: str, command: Callable[[], str]) -> dict:
+        """Run a decision on a card sent to one person; the card is replaced by the result (its buttons gone)."""
+        content = render.notice(title, await self._run(command))
+        await self._update_for_everyone(ctx, content)
+        return content
+
+    async def _approve_reference(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
+        request_id = _id(data)
+        return await self._settled(ctx, "Reference approved",
+                                   lambda: references.approve_reference(self.core, actor, request_id))
+
+    async def _decline_reference(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
+        request_id, reason = _id(data), _text(data, "decline_reason")
+        return await self._settled(ctx, "Reference declined",
+                                   lambda: references.decline_reference(self.core, actor, request_id, reason))
+
+    async def _complete_reference(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
+        request_id, outcome = _id(data), _text(data, "outcome")
+        return await self._settled(ctx, "Reference outcome recorded",
+                                   lambda: references.complete_reference(self.core, actor, request_id, outcome))
+
+    async def _resolve_close_loop(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
+        item_id, note = _id(data), _text(data, "resolve_note")
+        return await self._settled(ctx, "Loop closed",
+                                   lambda: closeloop.resolve_close_loop(self.core, actor, item_id, note))
+
     async def _open(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
         item_id = _id(data)
         if data.get("kind") == "nomination":
@@ -319,7 +357,8 @@ class AdvocacyTeams:
         try:
             if action == "nomination.ask":
                 choices = await self._run(views.ask_choices, self.core, await self._actor(ctx), _id(data))
-                return self._dialog("Ask for advocacy", render.ask_type_dialog(choices))
+                notes = [note for kind in choices.types if (note := review_gating_note(kind, self.core.config))]
+                return self._dialog("Ask for advocacy", render.ask_type_dialog(choices, notes))
             if action == "ask.show":
                 ask = await self._run(views.ask_text, self.core, await self._actor(ctx), _id(data))
                 return self._dialog("Ask text", render.ask_text_dialog(ask), "large")

@@ -166,6 +166,12 @@ _FORMS: dict[str, tuple[str, list[dict]]] = {
                                              placeholder="https://example.com/customers/…")]),
     "recognition.log": ("Log thank-you", [choice_input("kind", "Thank-you", _choices(RecognitionKind)),
                                           text_input("note", "Note (optional)", max_length=1000)]),
+    "reference.decline": ("Decline", [text_input("decline_reason", "Why (optional)", multiline=True,
+                                                 max_length=500)]),
+    "reference.complete": ("Record", [text_input("outcome", "How did the reference call go?", required=True,
+                                                 multiline=True, max_length=500)]),
+    "closeloop.resolve": ("Resolve", [text_input("resolve_note", "What did you fix or agree with the customer?",
+                                                 required=True, multiline=True, max_length=1000)]),
 }
 DIALOG_ACTIONS = {"nomination.ask"}
 
@@ -278,11 +284,13 @@ def win_form(values: dict, data: dict, *, dialog: bool, problem: str = "") -> di
     return adaptive(body, [action])
 
 
-def ask_type_dialog(choices: AskChoices) -> dict:
+def ask_type_dialog(choices: AskChoices, notes: Iterable[str] = ()) -> dict:
+    """Choose the kind of ask; `notes` (e.g. the review gating rule for public review kinds) show under it."""
     who = choices.contact_name or choices.account_name
     body = [heading(f"Ask {who} ({choices.account_name})"),
             choice_input("ask_type", "Kind of ask", [(t.value, label(t)) for t in choices.types],
                          expanded=True)]
+    body += [para(run(note, size="Small"), spacing="Small") for note in notes]
     body += [subtle(reason) for reason in choices.at_limit]
     return adaptive(body, [submit("Draft the ask", {"step": "ask.draft", "id": choices.nomination_id})])
 
@@ -305,6 +313,8 @@ def help_card(channel_id: str = "", problem: str = "") -> dict:
         para("In a channel, mention me first (@Advocacy …). In our personal chat just type:"),
         fact("win <what happened>", "flag a customer win (opens the form)"),
         fact("proof <words>", "find approved customer stories for a deal"),
+        fact("reference <criteria>", "ask for a customer reference, e.g. reference fintech, enterprise, EMEA, "
+                                     "for opp 123 (the account owner approves)"),
         fact("queue", "what is waiting for you"),
         fact("digest", "this month's program digest"),
         fact("help", "this message"),
