@@ -87,9 +87,13 @@ def _account(unit: Unit, form: WinForm, actor: Actor) -> m.Account:
         return account
     account = repo.account_by_name(form.account_name)
     if account is None:
-        account = repo.add(m.Account(name=form.account_name, name_key=form.account_name.casefold(),
-                                     owner=actor.key, created_at=unit.now))
-        unit.audit("account", account.id, "created", actor.key, to_state="active", owner=actor.key)
+        # Two people may name the same new account at once: one insert wins, the other reads it.
+        new_id = repo.claim_once(m.Account, {"name": form.account_name, "name_key": form.account_name.casefold(),
+                                             "owner": actor.key, "created_at": unit.now, "segment": "",
+                                             "industry": "", "region": "", "opted_out": False}, ["name_key"])
+        if new_id is not None:
+            unit.audit("account", new_id, "created", actor.key, to_state="active", owner=actor.key)
+        account = repo.account_by_name(form.account_name)
     return account
 
 

@@ -83,3 +83,12 @@ def test_outbox_rows_are_written_with_the_change(core, engine):
     stories.approve(core, MIA, submitted.story.id)
     new = rows(engine, m.OutboxMessage)[before:]
     assert [(r.effect["op"], r.lane) for r in new] == [("update", "slack:C0APPR"), ("dm", "slack:dm:U0SUCCESS")]
+
+
+def test_two_people_naming_the_same_new_account_at_once_share_it(core, engine):
+    results, conflicts = race(4, lambda i: flag(core, account="Brand New Co", story=f"win {i}",
+                                                contact_name="", contact_email=""))
+    assert len(results) == 4 and not conflicts
+    assert [a.name for a in rows(engine, m.Account)] == ["Brand New Co"]
+    assert len(rows(engine, m.Win)) == 4
+    assert len([a for a in rows(engine, m.AuditEvent) if a.entity == "account" and a.action == "created"]) == 1
