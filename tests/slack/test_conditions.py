@@ -98,8 +98,12 @@ def test_resubmitted_win_modal_records_one_win(slack, emu, bot):
     with ThreadPoolExecutor(4) as pool:
         again = list(pool.map(lambda _: submit(slack, emu, "U0SUCCESS", view, **typed).json(), range(4)))
     assert first["response_action"] == "update"
-    assert all(a["response_action"] == "errors" for a in again)
-    assert "already recorded" in next(iter(again[0]["errors"].values()))
+    # Each repeat is refused on the field, or (when commands queue up) answered "Working on it…" and then refused.
+    refused = [a for a in again if a["response_action"] == "errors"]
+    assert all("already recorded" in next(iter(a["errors"].values())) for a in refused)
+    if len(refused) < len(again):
+        emu.wait_for("views.update", count=len(again) - len(refused),
+                     predicate=lambda call: "already recorded" in json.dumps(call.args.get("view", {})))
     message_titled(emu, NOMS, "Advocate nomination")
     time.sleep(0.2)
     assert len(bot.rows(m.Win)) == 1 and len(bot.rows(m.Nomination)) == 1
