@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from sqlmodel import SQLModel
 
-from storage import models as m
 from workflows.actors import Actor, is_owner, require_role, roles_of
 from workflows.core import Unit
 from workflows.errors import Conflict, NotAllowed, NotFound

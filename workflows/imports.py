@@ -21,6 +21,7 @@ from workflows.core import Core, Unit
 from workflows.errors import InvalidInput
 from workflows.identification import sweep_unit
 from workflows.scoring import PROMOTER
+from workflows.text import looks_like_email
 
 
 class RowError(InvalidInput):
@@ -32,7 +33,7 @@ class _Row(BaseModel):
 
 
 def _email(value: str | None) -> str | None:
-    if value and ("@" not in value or " " in value):
+    if value and not looks_like_email(value):
         raise ValueError("is not an email address")
     return value.lower() if value else value
 

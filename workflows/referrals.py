@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from storage import models as m
 from storage import referrals as q
@@ -18,6 +18,7 @@ from workflows.errors import InvalidInput, NotFound
 from workflows.guards import load, transition
 from workflows.links import BadLink
 from workflows.states import ReferralState, Role
+from workflows.text import looks_like_email
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 CODE_LENGTH = 8
@@ -82,19 +83,16 @@ def view_referrer(core: Core, code: str) -> Referrer:
 class ReferralForm(BaseModel):
     """The team an advocate introduces."""
 
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     company: str = Field(..., min_length=1, max_length=200)
     contact_name: str = Field(..., min_length=1, max_length=200)
     contact_email: str = Field("", max_length=95)
 
-    @field_validator("company", "contact_name", "contact_email", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return value.strip() if isinstance(value, str) else value
-
     @field_validator("contact_email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if value and ("@" not in value or " " in value):
+        if value and not looks_like_email(value):
             raise ValueError("Enter an email address like name@company.com, or leave it empty.")
         return value
 

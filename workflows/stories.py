@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from storage import models as m
 from workflows import cards
@@ -35,6 +35,8 @@ class ConsentForm(BaseModel):
 class StoryForm(BaseModel):
     """What the customer submits on the intake page."""
 
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     title: str = Field("", max_length=200)
     body: str = Field("", max_length=TEXT_MAX)
     goal: str = Field("", max_length=TEXT_MAX)
@@ -44,11 +46,6 @@ class StoryForm(BaseModel):
     rating: int | None = Field(None, ge=1, le=5)
     preferred_time: str = Field("", max_length=200)
     consent: ConsentForm
-
-    @field_validator("title", "body", "goal", "change", "result", "metrics", "preferred_time", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return value.strip() if isinstance(value, str) else value
 
 
 @dataclass

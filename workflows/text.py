@@ -30,3 +30,8 @@ def stamp(moment: datetime, tz: ZoneInfo) -> str:
 def clip(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def looks_like_email(value: str) -> bool:
+    """A light check for typed emails: an @ and no spaces (the mail server has the final word)."""
+    return "@" in value and " " not in value

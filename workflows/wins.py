@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from storage import models as m
 from workflows import cards
@@ -14,12 +14,15 @@ from workflows.effects import Effect
 from workflows.errors import Conflict, InvalidInput, NotFound
 from workflows.identification import nominate
 from workflows.states import OutcomeType, WinSource
+from workflows.text import looks_like_email
 
 STORY_MAX = 3000
 
 
 class WinForm(BaseModel):
     """What the person flagging a win states."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     account_id: int | None = None
     account_name: str = Field("", max_length=200)
@@ -33,16 +36,10 @@ class WinForm(BaseModel):
     source: WinSource = WinSource.COMMAND
     source_link: str = Field("", max_length=1000)
 
-    @field_validator("account_name", "contact_name", "contact_email", "contact_title", "metric_unit",
-                     "story", "source_link", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return value.strip() if isinstance(value, str) else value
-
     @field_validator("contact_email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if value and ("@" not in value or " " in value):
+        if value and not looks_like_email(value):
             raise ValueError("is not an email address")
         return value.lower()
 
