@@ -150,6 +150,7 @@ class Ask(SQLModel, table=True):
     owner: str = Field(default="", max_length=200, index=True)
     created_by: str = Field(default="", max_length=200)
     token_nonce: str = Field(max_length=64, unique=True)
+    campaign_id: int | None = Field(default=None, foreign_key="reviewcampaign.id", index=True)
     sent_at: datetime | None = _ts(index=True)
     responded_at: datetime | None = _ts(index=True)
     expires_at: datetime | None = _ts()
@@ -211,9 +212,10 @@ class ReviewDecision(SQLModel, table=True):
 
 
 class Placement(SQLModel, table=True):
-    """Where a published story is used."""
+    """Where a published story is used; `code` is its short link <public_url>/p/<code>."""
 
     id: int | None = Field(default=None, primary_key=True)
+    code: str | None = Field(default=None, max_length=16, unique=True, index=True)
     story_id: int = Field(foreign_key="story.id", index=True)
     channel: s.PlacementChannel = _enum(s.PlacementChannel, s.PlacementChannel.WEBSITE)
     url: str = Field(max_length=1000)
@@ -231,12 +233,79 @@ class DealUsage(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("story_id", "opportunity_id"),)
     id: int | None = Field(default=None, primary_key=True)
     story_id: int = Field(foreign_key="story.id", index=True)
-    opportunity_id: str = Field(max_length=64)
+    opportunity_id: str = Field(max_length=64, index=True)
     amount: float = Field(default=0, ge=0)
     stage: str = Field(default="", max_length=64)
     won: bool = False
     recorded_by: str = Field(max_length=200)
     recorded_at: datetime = _created()
+
+
+class Deal(SQLModel, table=True):
+    """A sales opportunity and its outcome, from a seller in chat, a CRM webhook or a CSV backfill."""
+
+    __table_args__ = (Index("ix_deal_outcome_closed", "outcome", "closed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    opportunity_id: str = Field(max_length=64, unique=True)  # the CRM's id, as in DealUsage
+    name: str = Field(default="", max_length=200)
+    owner: str = Field(default="", max_length=200, index=True)  # the seller: email or chat user id
+    stage: str = Field(default="", max_length=64)  # the CRM's own stage name
+    outcome: s.DealOutcome = _enum(s.DealOutcome, s.DealOutcome.OPEN, index=False)
+    amount: float = Field(default=0, ge=0)
+    opened_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts(index=True)
+    updated_by: str = Field(default="", max_length=200)
+    updated_at: datetime = _created()
+    created_at: datetime = _created()
+
+
+class PlacementClick(SQLModel, table=True):
+    """One counted visit through a placement's short link: when, and nothing about who."""
+
+    __table_args__ = (Index("ix_placementclick_time_placement", "clicked_at", "placement_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    placement_id: int = Field(foreign_key="placement.id", index=True)
+    clicked_at: datetime = _ts(nullable=False)
+
+
+class ReviewCampaign(SQLModel, table=True):
+    """A round of review invitations sent to a sample of customers whatever their score."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ask_type: s.AskType = _enum(s.AskType, s.AskType.STAR_REVIEW, index=False)
+    segment: str = Field(default="", max_length=64)
+    industry: str = Field(default="", max_length=64)
+    region: str = Field(default="", max_length=64)
+    incentive: str = Field(default="", max_length=200)
+    disclosure: str = Field(default="", max_length=300)
+    invited: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    unscored: int = 0
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = _created()
+
+
+class SiteReview(SQLModel, table=True):
+    """A review the customer says they posted on a review site, with its address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ask_id: int | None = Field(default=None, foreign_key="ask.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    site: s.ReviewSite = _enum(s.ReviewSite, s.ReviewSite.G2, index=False)
+    url: str = Field(max_length=1000, unique=True)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    confirmed_at: datetime = _created()
+
+
+class ProgramFact(SQLModel, table=True):
+    """A fact about the installation recorded once, such as when the bot was first started."""
+
+    key: str = Field(max_length=64, primary_key=True)
+    value: str = Field(default="", max_length=200)
+    at: datetime = _created()
 
 
 class Recognition(SQLModel, table=True):

@@ -117,6 +117,19 @@ class ReferralState(StrEnum):
     LOST = "lost"
 
 
+class DealOutcome(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+    WITHDRAWN = "withdrawn"  # closed without a decision: the buyer withdrew
+
+
+class ReviewSite(StrEnum):
+    G2 = "g2"
+    CAPTERRA = "capterra"
+    TRUSTRADIUS = "trustradius"
+
+
 class ReferenceState(StrEnum):
     OPEN = "open"
     APPROVED = "approved"
@@ -185,6 +198,9 @@ LABELS = {
     PlacementChannel.EMAIL: "Email",
     PlacementChannel.REVIEW_SITE: "Review site",
     PlacementChannel.COMMUNITY: "Community",
+    ReviewSite.G2: "G2",
+    ReviewSite.CAPTERRA: "Capterra",
+    ReviewSite.TRUSTRADIUS: "TrustRadius",
 }
 
 

@@ -18,7 +18,7 @@ from workflows.guards import load, transition
 from workflows.links import BadLink
 from workflows.states import (PLACEMENT_NEEDS_CONSENT, AskState, ConsentChannel, ConsentScope, Decision,
                               PlacementChannel, PlacementState, Role, StoryState, label)
-from workflows.utm import tracked_url
+from workflows.utm import short_code, tracked_url
 
 TEXT_MAX = 3000
 
@@ -216,7 +216,7 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         account = unit.repo.get(m.Account, story.account_id)
         link = tracked_url(url, story, account, channel)
         placement = unit.repo.add(m.Placement(story_id=story.id, channel=channel, url=url, tracked_url=link,
-                                              published_by=actor.key, published_at=unit.now))
+                                              code=short_code(), published_by=actor.key, published_at=unit.now))
         unit.audit("placement", placement.id, "published", actor.key, to_state=PlacementState.LIVE.value, url=url)
         if story.state == StoryState.APPROVED:
             transition(unit, story, "story", (StoryState.APPROVED,), StoryState.PUBLISHED, actor, "published",
