@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.environment import database_error, environment_findings
 from bot.settings import Settings
-from workflows.config import ConfigError, load_config
+from workflows.config import ConfigError, load_config, unworkable
 
 app = typer.Typer(help="Customer advocacy in Slack and Microsoft Teams.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -31,8 +34,15 @@ def _context():
     try:
         return build_context(settings)
     except ConfigError as exc:
-        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
+        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        _database_exit(settings, exc)
+
+
+def _database_exit(settings: Settings, exc: Exception) -> NoReturn:
+    err.print(f"[red]{escape(database_error(settings.database_url, exc))}[/red]", soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 @app.command()
@@ -70,26 +80,41 @@ def migrate() -> None:
     from storage.migrate import upgrade
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    try:
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        _database_exit(settings, exc)
     console.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command("check-config")
 def check_config(path: str = typer.Argument(None, help="app.yaml to check (default: ADVOCACY_CONFIG).")) -> None:
-    """Validate app.yaml and say which surfaces the environment enables."""
+    """Validate app.yaml and the environment's secrets (set or not, and their shape; never their values)."""
     settings = _settings()
+    source = path or settings.advocacy_config
     try:
-        config = load_config(path or settings.advocacy_config)
+        config = load_config(source)
     except ConfigError as exc:
-        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
+        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    console.print(f"[green]OK[/green] {path or settings.advocacy_config} (timezone {config.timezone})")
+    problems = [f"[red]Invalid configuration:[/red] {escape(f'{source}: {problem}')}" for problem in unworkable(config)]
+    findings = environment_findings(settings)
+    problems += [f"[red]Environment:[/red] {escape(f.what)}: {escape(f.detail)}" + (f"; {escape(f.fix)}" if f.fix else "")
+                 for f in findings if not f.ok]
+    for problem in problems:
+        err.print(problem, soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
+    console.print(f"[green]OK[/green] {source} (timezone {config.timezone})")
     for platform in ("slack", "teams"):
         purposes = [p for p in ("wins", "nominations", "approvals", "digest") if config.channel(platform, p)]
         console.print(f"  {platform}: channels for {', '.join(purposes) or 'nothing'}")
     for role, members in config.roles.items():
         console.print(f"  {role.value}: {len(members)} member(s)")
+    console.print("Environment:")
+    for finding in findings:
+        console.print(f"  {finding.what}: {escape(finding.detail)}", style="yellow" if finding.warning else None)
 
 
 @app.command("demo-data")

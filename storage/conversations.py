@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from storage import models as m
+from storage import outbox
 from storage.db import transaction
 from storage.repo import Repo
 
@@ -29,7 +30,8 @@ class Seen:
 
 def remember(engine: Engine, seen: Seen, now: datetime) -> bool:
     """Insert or refresh the conversation; also move every conversation of the tenant to the new
-    service URL (Teams may change it). True when the conversation was not known before."""
+    service URL (Teams may change it). True when the conversation was not known before: posts that
+    waited for somewhere to post from are then retried at once."""
     values = asdict(seen)
     with transaction(engine) as session:
         repo = Repo(session)
@@ -43,6 +45,8 @@ def remember(engine: Engine, seen: Seen, now: datetime) -> bool:
                             .where(m.Conversation.tenant_id == seen.tenant_id,
                                    m.Conversation.service_url != seen.service_url)
                             .values(service_url=seen.service_url, updated_at=now))
+        if new_id is not None:
+            outbox.wake(session, "teams", now)
     return new_id is not None
 
 

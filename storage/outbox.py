@@ -142,6 +142,14 @@ def chat_ref(engine: Engine, platform: str, ref_key: str) -> m.ChatRef | None:
                                                     m.ChatRef.ref_key == ref_key)).first()
 
 
+def wake(session, platform: str, now: datetime) -> int:
+    """Make a platform's waiting messages due now (the app was just installed somewhere it could not post)."""
+    return session.execute(update(m.OutboxMessage)
+                           .where(m.OutboxMessage.platform == platform, m.OutboxMessage.state == OutboxState.PENDING,
+                                  m.OutboxMessage.next_attempt_at > now)
+                           .values(next_attempt_at=now)).rowcount
+
+
 def stats(engine: Engine, now: datetime) -> tuple[int, float]:
     """(pending count, age in seconds of the oldest pending message)."""
     with transaction(engine, read_only=True) as session:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re
+
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -19,11 +21,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+PURPOSES = ("wins", "nominations", "approvals", "digest")
+
+
 class Channels(_Strict):
     wins: str = ""
     nominations: str = ""
     approvals: str = ""
     digest: str = ""
+
+
+def slack_channel_problem(value: str) -> str:
+    """Why a Slack channel setting cannot work, or "" (Slack needs the channel id, not its name)."""
+    if not value or SLACK_CHANNEL_ID.match(value):
+        return ""
+    if value.startswith("#") or not value[:1].isupper():
+        return (f"{value!r} is a channel name; use the channel id (C…), shown at the bottom of the channel's "
+                "details in Slack")
+    if value[:1] in "UW":
+        return f"{value!r} is a user id; use the id of a channel (C…)"
+    return f"{value!r} is not a Slack channel id (C… or G…)"
 
 
 class Permissions(_Strict):
@@ -132,11 +150,11 @@ class ProgramConfig(_Strict):
             raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/London)") from None
         return value
 
-    @field_validator("crm_callback_url")
+    @field_validator("crm_callback_url", "public_url")
     @classmethod
-    def _callback_url(cls, value: str) -> str:
+    def _full_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
-            raise ValueError("use a full URL starting with https://")
+            raise ValueError(f"{value!r} has no scheme; use a full URL such as https://{value.split('://')[-1]}")
         return value
 
     @field_validator("channels")
@@ -155,6 +173,9 @@ class ProgramConfig(_Strict):
                 text.format(contact="", company="", outcome="", link="", sender="")
             except (KeyError, IndexError, ValueError) as exc:
                 raise ValueError(f"{ask_type}: unknown placeholder {exc}") from None
+            if "{link}" not in text:
+                raise ValueError(f"{ask_type}: add {{link}}, where the customer's personal link goes; "
+                                 "without it the customer gets no link")
         return value
 
     @property
@@ -174,6 +195,18 @@ class ProgramConfig(_Strict):
         return self.ask_templates.get(ask_type, DEFAULT_TEMPLATE)
 
 
+def unworkable(config: ProgramConfig) -> list[str]:
+    """Settings that load but leave part of the program unable to work, each with the fix."""
+    problems = []
+    if not config.roles:
+        problems.append("roles: missing; add a roles block naming who does what (see app.yaml), "
+                        "or nobody can approve stories or act on nominations")
+    elif not config.roles.get(Role.MARKETING) and not config.roles.get(Role.ADMIN):
+        problems.append("roles.marketing: nobody holds it, so no story can ever be approved; "
+                        "add a user id, email or user group")
+    return problems
+
+
 def _problem(error: dict) -> str:
     """'roles.wizards: not a known key (…)' from a pydantic error."""
     loc = [str(part) for part in error["loc"]]
@@ -191,10 +224,15 @@ def parse_config(data: object, source: str = "app.yaml") -> ProgramConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of settings")
     try:
-        return ProgramConfig.model_validate(data)
+        config = ProgramConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(_problem(e) for e in exc.errors())
         raise ConfigError(f"{source}: {problems}") from None
+    problems = [f"channels.slack.{purpose}: {problem}" for purpose in PURPOSES
+                if (problem := slack_channel_problem(config.channel("slack", purpose)))]
+    if problems:
+        raise ConfigError(f"{source}: {'; '.join(problems)}")
+    return config
 
 
 def load_config(path: str | Path) -> ProgramConfig:

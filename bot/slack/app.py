@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.context import BotContext
+from bot.environment import slack_missing
 from bot.slack.listeners import register_all
 from bot.slack.middleware import Directory, actor_middleware, on_error
 from bot.slack.sender import SlackSender
@@ -98,7 +99,7 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
     """Add Slack to the server: the sender for the outbox, and the events route or Socket Mode."""
     settings = ctx.settings
     if not settings.slack_enabled:
-        ctx.surfaces["slack"] = "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
+        ctx.surfaces["slack"] = f"off: {slack_missing(settings) or 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)'}"
         return
     app = build_app(ctx)
     sender = SlackSender(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)

@@ -51,7 +51,7 @@ def test_card_updates_are_retried_too(teams, engine):
     assert "Not now by Sam" in texts(card_of(teams.connector.activities(NOMS)[0]))
 
 
-def test_posts_wait_for_an_install_instead_of_failing(teams, engine):
+def test_posts_wait_for_an_install_and_go_out_as_soon_as_it_happens(teams, engine):
     flag(teams.core)  # before the bot has heard from Teams at all
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -62,6 +62,8 @@ def test_posts_wait_for_an_install_instead_of_failing(teams, engine):
     assert [r.state for r in pending] == [OutboxState.PENDING] * 2
     assert all("not installed in any team yet" in r.last_error for r in pending)
     assert teams.connector.calls("send") == []
+    teams.install()  # the waiting lanes are retried now, not 5 minutes after the failed attempt
+    assert teams.posts(WINS, timeout=3) and teams.posts(NOMS, timeout=3)
 
 
 @pytest.fixture

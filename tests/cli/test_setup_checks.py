@@ -1,0 +1,105 @@
+"""A new operator's mistakes are refused with the key path and the fix: app.yaml, secrets, DATABASE_URL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = yaml.safe_load((ROOT / "app.yaml").read_text())
+runner = CliRunner()
+SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD",
+           "TEAMS_TENANT_ID", "ADVOCACY_SECRET", "WEBHOOK_SECRET")
+GOOD_ENV = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef",
+            "TEAMS_APP_ID": "5f0c5a6e-1111-4222-8333-944455556666", "TEAMS_APP_PASSWORD": "s3cr3t-value",
+            "TEAMS_TENANT_ID": "0c7d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"}
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _check(env, changes: dict | None = None, drop: str = "", **environment) -> tuple[int, str]:
+    data = {**SHIPPED, **(changes or {})}
+    data.pop(drop, None)
+    path = env / "app.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["check-config", str(path)], env=environment)
+    return result.exit_code, " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("changes, drop, message", [
+    ({"channels": {"slack": {"wins": "#wins"}}}, "",
+     "channels.slack.wins: '#wins' is a channel name; use the channel id (C…)"),
+    ({"channels": {"slack": {"wins": "wins"}}}, "", "channels.slack.wins: 'wins' is a channel name"),
+    ({"channels": {"slack": {"digest": "U0LEADER"}}}, "",
+     "channels.slack.digest: 'U0LEADER' is a user id; use the id of a channel (C…)"),
+    ({}, "roles", "roles: missing; add a roles block"),
+    ({"roles": {"success": ["U0SAM"], "marketing": []}}, "",
+     "roles.marketing: nobody holds it, so no story can ever be approved"),
+    ({"ask_templates": {"star_review": "Hi {contact}, please review us"}}, "",
+     "ask_templates: Value error, star_review: add {link}"),
+    ({"public_url": "advocacy.example.com"}, "",
+     "public_url: Value error, 'advocacy.example.com' has no scheme; use a full URL such as "
+     "https://advocacy.example.com"),
+])
+def test_settings_that_cannot_work_are_refused_with_the_key_path_and_fix(env, changes, drop, message):
+    code, output = _check(env, changes, drop)
+    assert code == 2, output
+    assert message in output
+
+
+def test_the_shipped_config_with_well_formed_secrets_passes_and_values_are_never_shown(env):
+    code, output = _check(env, **GOOD_ENV)
+    assert code == 0, output
+    assert "SLACK_BOT_TOKEN: set, a bot token (xoxb-)" in output
+    assert "TEAMS_TENANT_ID: set, a GUID" in output
+    assert "ADVOCACY_SECRET: not set" in output
+    assert not any(value in output for value in GOOD_ENV.values())
+
+
+@pytest.mark.parametrize("environment, message", [
+    ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "SLACK_SIGNING_SECRET is missing (SLACK_BOT_TOKEN is set)"),
+    ({"SLACK_SIGNING_SECRET": GOOD_ENV["SLACK_SIGNING_SECRET"]},
+     "SLACK_BOT_TOKEN is missing (SLACK_SIGNING_SECRET is set)"),
+    ({**GOOD_ENV, "SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN: set, but not a bot token"),
+    ({**GOOD_ENV, "SLACK_SIGNING_SECRET": "short"}, "SLACK_SIGNING_SECRET: set, but 5 characters"),
+    ({**GOOD_ENV, "SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN: set, but not an app-level token"),
+    ({**GOOD_ENV, "TEAMS_TENANT_ID": "contoso.onmicrosoft.com"}, "TEAMS_TENANT_ID: set, but not a GUID"),
+    ({"TEAMS_APP_ID": GOOD_ENV["TEAMS_APP_ID"]}, "TEAMS_TENANT_ID, TEAMS_APP_PASSWORD missing (TEAMS_APP_ID set)"),
+    ({"DATABASE_URL": "./advocacy.db"}, "DATABASE_URL is not a database URL (it has no scheme)"),
+])
+def test_environment_problems_are_named_without_their_values(env, environment, message):
+    code, output = _check(env, **environment)
+    assert code == 2, output
+    assert message in output
+    assert not any(len(v) > 6 and v in output for v in environment.values() if v != "./advocacy.db")
+
+
+@pytest.mark.parametrize("url, message", [
+    ("./advocacy.db", "DATABASE_URL is not a database URL (it has no scheme); for a file write "
+                      "sqlite:///./advocacy.db"),
+    ("postgresql://postgres:hunter2@127.0.0.1:1/advocacy",
+     "DATABASE_URL: cannot reach the database at 127.0.0.1:1/advocacy (connection failed"),
+])
+@pytest.mark.parametrize("command", [["serve"], ["migrate"], ["demo-data", "--accounts", "1"]])
+def test_a_bad_database_url_is_one_line_and_a_non_zero_exit(env, url, message, command):
+    result = subprocess.run([sys.executable, "-m", "bot", *command], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url, "COLUMNS": "80",
+                                 "ADVOCACY_CONFIG": str(ROOT / "app.yaml")}, cwd=env)
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 2
+    assert output.startswith(message) and len(output.splitlines()) == 1, output
+    assert "hunter2" not in output and "Traceback" not in output
