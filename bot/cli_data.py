@@ -25,7 +25,7 @@ def _cli():
 def import_cmd(kind: str = typer.Argument(..., help=f"What the file holds: {', '.join(imports.KINDS)}."),
                file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                            help="CSV file with a header line.")) -> None:
-    """Import accounts, contacts, NPS answers, usage or support signals from CSV (see docs/data.md).
+    """Import accounts, contacts, NPS answers, usage or support signals, or opportunities from CSV (docs/data.md).
 
     Re-importing the same file changes nothing. Bad rows are listed by line and skipped; exit code 1 if any.
     """

@@ -1,4 +1,4 @@
-"""Signed webhooks for survey and CRM tools: POST /webhooks/nps and POST /webhooks/accounts.
+"""Signed webhooks for survey and CRM tools: POST /webhooks/nps, /webhooks/accounts and /webhooks/opportunities.
 
 Each request carries `X-Webhook-Timestamp` (Unix seconds) and `X-Webhook-Signature: sha256=<hex>`, the
 HMAC-SHA256 of "<timestamp>.<raw body>" with WEBHOOK_SECRET. Requests more than five minutes off are refused,
@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from bot.context import BotContext
-from workflows import imports
+from workflows import imports, sales
 from workflows.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def mount(app: FastAPI, ctx: BotContext) -> None:
     """Add the webhook routes; without WEBHOOK_SECRET they answer 503 and say why."""
     secret = ctx.settings.webhook_secret.get_secret_value()
     core = ctx.core
-    ctx.surfaces["webhooks"] = "on: /webhooks/nps, /webhooks/accounts" if secret else "off: WEBHOOK_SECRET not set"
+    ctx.surfaces["webhooks"] = "on: /webhooks/nps, /webhooks/accounts, /webhooks/opportunities" if secret else "off: WEBHOOK_SECRET not set"
     router = APIRouter()
 
     async def handle(request: Request, model: type[BaseModel], receive, kind: str) -> JSONResponse:
@@ -89,5 +89,9 @@ def mount(app: FastAPI, ctx: BotContext) -> None:
     @router.post("/webhooks/accounts")
     async def accounts(request: Request) -> JSONResponse:
         return await handle(request, imports.AccountEvent, imports.receive_account, "accounts")
+
+    @router.post("/webhooks/opportunities")
+    async def opportunities(request: Request) -> JSONResponse:
+        return await handle(request, sales.OpportunityEvent, sales.receive_opportunity, "opportunities")
 
     app.include_router(router)

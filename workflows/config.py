@@ -10,7 +10,7 @@ import re
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workflows.states import AskType, Role
+from workflows.states import AskType, ReviewSite, Role
 
 
 class ConfigError(ValueError):
@@ -95,6 +95,15 @@ class ReviewGating(_Strict):
     incentive_disclosure: str = "We offer a thank-you for your time, whatever you write."
 
 
+class Deals(_Strict):
+    """CRM stage names (compared case-insensitively) that close a deal; any other stage leaves it open."""
+
+    won_stages: list[str] = Field(default_factory=lambda: ["closedwon", "closed won", "won"])
+    lost_stages: list[str] = Field(default_factory=lambda: ["closedlost", "closed lost", "lost"])
+    withdrawn_stages: list[str] = Field(default_factory=lambda: [
+        "withdrawn", "closed - no decision", "closed no decision", "no decision"])
+
+
 class Intake(_Strict):
     link_valid_days: int = Field(21, ge=1)
 
@@ -136,6 +145,8 @@ class ProgramConfig(_Strict):
     fatigue: Fatigue = Field(default_factory=Fatigue)
     ask_templates: dict[AskType, str] = Field(default_factory=dict)
     review_gating: ReviewGating = Field(default_factory=ReviewGating)
+    review_sites: dict[ReviewSite, str] = Field(default_factory=dict)  # where star reviews go: {g2: https://…}
+    deals: Deals = Field(default_factory=Deals)
     intake: Intake = Field(default_factory=Intake)
     digest: Digest = Field(default_factory=Digest)
     nudges: Nudges = Field(default_factory=Nudges)
@@ -155,6 +166,14 @@ class ProgramConfig(_Strict):
     def _full_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
             raise ValueError(f"{value!r} has no scheme; use a full URL such as https://{value.split('://')[-1]}")
+        return value
+
+    @field_validator("review_sites")
+    @classmethod
+    def _review_site_urls(cls, value: dict[ReviewSite, str]) -> dict[ReviewSite, str]:
+        for site, url in value.items():
+            if not url.startswith("https://"):
+                raise ValueError(f"{site}: use the full address of your review page, starting with https://")
         return value
 
     @field_validator("channels")

@@ -20,6 +20,7 @@ from workflows import closeloop
 from workflows.core import Core, Unit
 from workflows.errors import InvalidInput
 from workflows.identification import sweep_unit
+from workflows.sales import OpportunityRow, upsert_opportunity
 from workflows.scoring import PROMOTER
 from workflows.text import looks_like_email
 
@@ -233,6 +234,7 @@ KINDS: dict[str, Kind] = {
                                                                "responded_at")),
     "usage": Kind(UsageRow, ("account", "measured_on"), ("account", "measured_on")),
     "support": Kind(SupportRow, ("account", "measured_on"), ("account", "measured_on")),
+    "opportunities": Kind(OpportunityRow, ("opportunity_id",), ("opportunity_id",)),
 }
 
 
@@ -243,6 +245,8 @@ def _apply_row(unit: Unit, kind: str, row: _Row, source: str):
         return upsert_contact(unit, row, source)
     if kind == "nps":
         return upsert_nps(unit, row, source)
+    if kind == "opportunities":
+        return upsert_opportunity(unit, row, source)
     return _upsert_snapshot(unit, m.UsageSnapshot if kind == "usage" else m.SupportSnapshot, row)
 
 
@@ -305,7 +309,7 @@ def import_csv(core: Core, kind: str, stream: IO[str], source: str = "import") -
                     raise RowError(f"repeats line {seen[key]} (same {', '.join(c for c in spec.key if cells.get(c))})")
                 seen[key] = line
                 obj, status = _apply_row(unit, kind, row, source)
-            except RowError as exc:
+            except InvalidInput as exc:  # RowError, or a value the row's own rules refuse
                 report.errors.append((line, exc.message))
                 continue
             setattr(report, status, getattr(report, status) + 1)

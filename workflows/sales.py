@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from storage import models as m
+from storage import outcomes as oq
 from workflows.actors import Actor, require_role
-from workflows.core import Core
+from workflows.config import Deals as DealsConfig
+from workflows.core import Core, Unit
 from workflows.errors import Conflict, InvalidInput
 from workflows.guards import load
-from workflows.states import RecognitionKind, Role, StoryState, label
+from workflows.states import DealOutcome, RecognitionKind, Role, StoryState, label
+from workflows.text import day_label
 
 DISCLOSURE = "for your time, not your opinion"
 
@@ -83,3 +89,155 @@ def recognise(core: Core, actor: Actor, story_id: int, kind: RecognitionKind, va
                                           disclosure=DISCLOSURE, given_by=actor.key, given_at=unit.now))
         unit.audit("recognition", rec.id, "given", actor.key, kind=kind.value, value=value)
     return f"Thank-you recorded ({label(kind).lower()}, {DISCLOSURE})."
+
+
+# deal outcomes ---------------------------------------------------------------------------------
+
+class OpportunityRow(BaseModel):
+    """One opportunity as a CRM knows it: `import opportunities` columns, and the webhook body.
+
+    The CRM's own field names are accepted too (HubSpot `dealstage`, Salesforce `StageName`, …): see docs/digest.md.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True, extra="forbid")
+
+    opportunity_id: str = Field(..., min_length=1, max_length=64,
+                                validation_alias=AliasChoices("opportunity_id", "objectId", "dealId", "Id"))
+    stage: str = Field("", max_length=64, validation_alias=AliasChoices("stage", "dealstage", "StageName"))
+    outcome: DealOutcome | None = None  # overrides the stage mapping
+    amount: float | None = Field(None, ge=0, le=1e12, validation_alias=AliasChoices("amount", "Amount"))
+    close_date: datetime | None = Field(None, validation_alias=AliasChoices("close_date", "closedate", "CloseDate"))
+    created_date: datetime | None = Field(None, validation_alias=AliasChoices("created_date", "createdate",
+                                                                              "CreatedDate"))
+    name: str = Field("", max_length=200, validation_alias=AliasChoices("name", "dealname", "Name"))
+    owner: str = Field("", max_length=200, validation_alias=AliasChoices("owner", "owner_email", "OwnerEmail"))
+
+    @field_validator("opportunity_id", mode="before")
+    @classmethod
+    def _text_id(cls, value):
+        return str(value) if isinstance(value, int) else value
+
+
+class OpportunityEvent(OpportunityRow):
+    """POST /webhooks/opportunities: a stage change, with the sender's delivery id (a repeat is a no-op)."""
+
+    model_config = ConfigDict(extra="ignore")  # CRMs send many more fields than these
+
+    delivery_id: str = Field(..., min_length=1, max_length=200,
+                             validation_alias=AliasChoices("delivery_id", "eventId", "event_id"))
+
+    @field_validator("delivery_id", mode="before")
+    @classmethod
+    def _text_delivery(cls, value):
+        return str(value) if isinstance(value, int) else value
+
+
+def outcome_of(row: OpportunityRow, deals: DealsConfig) -> DealOutcome:
+    """The explicit outcome, else the one the CRM stage name stands for (open when it closes nothing)."""
+    if row.outcome is not None:
+        return row.outcome
+    stage = row.stage.casefold()
+    for outcome, stages in ((DealOutcome.WON, deals.won_stages), (DealOutcome.LOST, deals.lost_stages),
+                            (DealOutcome.WITHDRAWN, deals.withdrawn_stages)):
+        if stage in {s.casefold() for s in stages}:
+            return outcome
+    return DealOutcome.OPEN
+
+
+def _local(moment: datetime | None, unit: Unit, what: str) -> datetime | None:
+    """A timestamp made aware (a date alone is midnight in the program timezone), not in the future."""
+    if moment is None:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=unit.core.config.tz)
+    if moment > unit.now + timedelta(days=1):
+        raise InvalidInput(f"{what} is in the future", field=what)
+    if moment.year < 2000:
+        raise InvalidInput(f"{what} is before 2000", field=what)
+    return moment
+
+
+def upsert_opportunity(unit: Unit, row: OpportunityRow, source: str) -> tuple[m.Deal, str]:
+    """Create or update a deal from CRM data: the CRM is the record, so its stage always wins."""
+    outcome = outcome_of(row, unit.core.config.deals)
+    closed_at = _local(row.close_date, unit, "close_date")
+    opened_at = _local(row.created_date, unit, "created_date")
+    created = unit.repo.claim_once(m.Deal, {"opportunity_id": row.opportunity_id, "created_at": unit.now,
+                                            "updated_at": unit.now, "opened_at": opened_at, "outcome": DealOutcome.OPEN},
+                                   ["opportunity_id"]) is not None
+    deal = oq.deal(unit.repo.session, row.opportunity_id)
+    values: dict = {"outcome": outcome, "stage": row.stage or deal.stage}
+    if outcome == DealOutcome.OPEN:
+        values["closed_at"] = None
+    else:
+        values["closed_at"] = closed_at or deal.closed_at or unit.now
+    for name, value in (("amount", row.amount), ("opened_at", opened_at), ("name", row.name), ("owner", row.owner)):
+        if value not in (None, ""):
+            values[name] = value
+    changed = {k: v for k, v in values.items() if getattr(deal, k) != v}
+    if not changed and not created:
+        return deal, "unchanged"
+    for key, value in changed.items():
+        setattr(deal, key, value)
+    deal.updated_by, deal.updated_at = source[:200], unit.now
+    unit.repo.add(deal)
+    unit.audit("deal", deal.id, "created" if created else "updated", source, to_state=deal.outcome.value,
+               fields=sorted(changed))
+    return deal, "created" if created else "updated"
+
+
+def receive_opportunity(core: Core, event: OpportunityEvent) -> dict:
+    """A CRM pushed a stage change: apply it once per delivery id."""
+    with core.unit() as unit:
+        if not unit.repo.claim_event("webhook:opportunities", event.delivery_id, unit.now):
+            return {"status": "duplicate"}
+        deal, change = upsert_opportunity(unit, event, "webhook")
+        return {"status": "processed", "deal_id": deal.id, "outcome": deal.outcome.value, "change": change}
+
+
+CLOSING = (DealOutcome.WON, DealOutcome.LOST, DealOutcome.WITHDRAWN)
+
+
+def close_deal(core: Core, actor: Actor, opportunity_id: str, outcome: DealOutcome, amount: float,
+               closed_on: date) -> str:
+    """A seller marks a deal won, lost or withdrawn, with the final amount and the close date."""
+    require_role(actor, core.config, Role.SALES, Role.MARKETING, Role.LEADERSHIP, doing="record deal outcomes")
+    opportunity_id = opportunity_id.strip()
+    if not opportunity_id or len(opportunity_id) > 64:
+        raise InvalidInput("Enter the opportunity id (up to 64 characters).", field="opportunity_id")
+    if outcome not in CLOSING:
+        raise InvalidInput("Choose won, lost or withdrawn.", field="outcome")
+    if amount < 0 or amount > 1e12:
+        raise InvalidInput("Enter the final amount as a positive number.", field="amount")
+    with core.unit() as unit:
+        tz = core.config.tz
+        if closed_on > unit.now.astimezone(tz).date() or closed_on.year < 2000:
+            raise InvalidInput("Enter the date the deal closed (today or earlier).", field="closed_on")
+        closed_at = datetime.combine(closed_on, time(12), tzinfo=tz)
+        unit.repo.claim_once(m.Deal, {"opportunity_id": opportunity_id, "created_at": unit.now,
+                                      "updated_at": unit.now, "owner": actor.key, "outcome": DealOutcome.OPEN},
+                             ["opportunity_id"])
+        deal = oq.deal(unit.repo.session, opportunity_id)
+        if not unit.repo.guarded_update(m.Deal, deal.id, {"outcome": DealOutcome.OPEN}, {
+                "outcome": outcome, "amount": amount, "closed_at": closed_at, "stage": outcome.value,
+                "updated_by": actor.key, "updated_at": unit.now}):
+            unit.repo.session.refresh(deal)
+            raise Conflict(f"Opportunity {opportunity_id} is already marked {deal.outcome.value} "
+                           f"({day_label(deal.closed_at, tz) if deal.closed_at else 'no date'}).")
+        unit.audit("deal", deal.id, "closed", actor.key, from_state=DealOutcome.OPEN.value, to_state=outcome.value,
+                   amount=amount)
+    return f"Recorded: opportunity {opportunity_id} {outcome.value}, {amount:,.0f} on {day_label(closed_at, tz)}."
+
+
+@dataclass
+class OpenDeal:
+    opportunity_id: str
+    name: str
+    amount: float
+    stories: int
+
+
+def open_deals(core: Core, actor: Actor, limit: int = 10) -> list[OpenDeal]:
+    """The seller's deals that used proof and have no outcome yet: for their Home tab, queue and /proof cards."""
+    with core.unit(read_only=True) as unit:
+        rows = oq.open_deals(unit.repo.session, actor.record_keys(), limit)
+    return [OpenDeal(*row) for row in rows]

@@ -49,7 +49,7 @@ def acme(core):
 
 def test_signed_promoter_answer_is_recorded_once_and_nominates(core, engine, acme):
     with served(core) as (client, ctx):
-        assert ctx.surfaces["webhooks"] == "on: /webhooks/nps, /webhooks/accounts"
+        assert ctx.surfaces["webhooks"] == "on: /webhooks/nps, /webhooks/accounts, /webhooks/opportunities"
         first = post(client, "/webhooks/nps", ANSWER, core)
         assert first.status_code == 200, first.text
         assert first.json() == {"status": "processed", "nps_response_id": 1, "change": "created", "nomination_id": 1}
