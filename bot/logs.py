@@ -5,11 +5,24 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+from typing import Any, MutableMapping
 
 from pythonjsonlogger.json import JsonFormatter
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _TOKEN = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
+
+
+def refused(scope: MutableMapping[str, Any], reason: str) -> None:
+    """Say why a request is refused; the server's one log line for the request carries the reason.
+
+    `reason` is the bot's own wording: never request text, which may hold customer words or secrets.
+    """
+    scope.setdefault("state", {})["refusal"] = reason
+
+
+def refusal(scope: MutableMapping[str, Any]) -> str:
+    return scope.get("state", {}).get("refusal", "")
 
 
 class RedactSecrets(logging.Filter):

@@ -20,7 +20,7 @@ from bot.delivery import OutboxWorker
 from bot.intake import mount as mount_intake
 from bot.limits import BodyLimit
 from bot.routines import mount as mount_routines
-from bot.logs import request_id
+from bot.logs import refusal, request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
 from bot.slack.app import mount as mount_slack
@@ -96,8 +96,11 @@ def create_app(ctx: BotContext) -> FastAPI:
         if route in ACK_ROUTES:
             metrics.ACK_LATENCY.labels(ACK_ROUTES[route]).observe(elapsed)
         response.headers["x-request-id"] = request_id.get()
-        log.log(logging.INFO if response.status_code >= 400 else logging.DEBUG, "%s %s %s %.1fms",
-                request.method, route, response.status_code, elapsed * 1000)
+        status = response.status_code
+        level = logging.WARNING if status in (401, 403) else logging.INFO if status >= 400 else logging.DEBUG
+        reason = refusal(request.scope)
+        log.log(level, "%s %s %s %.1fms%s", request.method, route, status, elapsed * 1000,
+                f" refused: {reason}" if reason else "")
         return response
 
     @app.get("/healthz")

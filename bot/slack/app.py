@@ -1,8 +1,8 @@
 """The Bolt AsyncApp and how it joins the web server: POST /slack/events, or Socket Mode.
 
 With SLACK_APP_TOKEN set the app connects out over Socket Mode (no public URL, no route);
-otherwise events, commands, shortcuts and interactivity all arrive at POST /slack/events,
-signature-checked by Bolt (stale timestamps rejected).
+otherwise events, commands, shortcuts and interactivity all arrive at POST /slack/events, whose
+signature and timestamp are checked on the raw bytes before Bolt or anything else reads the body.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import metrics
 from bot.context import BotContext
 from bot.environment import slack_missing
+from bot.logs import refused
 from bot.slack.listeners import register_all
 from bot.slack.middleware import Directory, actor_middleware, on_error
 from bot.slack.sender import SlackSender
+from bot.slack.verify import mark_verified, problem
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +113,19 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
         ctx.surfaces["slack"] = "on: Socket Mode"
         return
 
+    signing_secret = settings.slack_signing_secret.get_secret_value()
+
     async def slack_events(request: Request):
         started = time.perf_counter()
-        try:  # Bolt parses the body before checking its signature, and fails on non-object JSON or binary
-            bolt_request = to_async_bolt_request(request, await request.body())
-        except (ValueError, AttributeError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
-            log.warning("refused an unreadable Slack request (%s)", type(exc).__name__)
+        body = await request.body()
+        unverified = problem(signing_secret, request.headers, body)
+        if unverified:
+            refused(request.scope, f"not from Slack: {unverified}")
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        try:  # Bolt parses the body, and fails on non-object JSON or binary
+            bolt_request = mark_verified(to_async_bolt_request(request, body))
+        except (ValueError, AttributeError, TypeError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            refused(request.scope, f"unreadable Slack request ({type(exc).__name__})")
             return JSONResponse({"error": "unreadable request"}, status_code=400)
         try:  # a signed payload of the wrong shape breaks Bolt's listener matching
             response = to_starlette_response(await app.async_dispatch(bolt_request))

@@ -20,10 +20,12 @@ from typing import Awaitable, Callable
 import aiohttp
 from slack_bolt import BoltResponse
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import modals
+from bot.slack.verify import is_verified
 from workflows.actors import Actor
 from workflows.config import ProgramConfig
 from workflows.errors import DomainError, InvalidInput
@@ -221,8 +223,15 @@ def listen(register: Callable) -> Callable:
 
 
 async def on_error(error: Exception, body: dict, context: AsyncBoltContext, client: AsyncWebClient,
-                   response: BoltResponse | None) -> BoltResponse | None:
-    """Bolt's global error handler, for errors outside listeners (middleware)."""
+                   request: AsyncBoltRequest, response: BoltResponse | None) -> BoltResponse | None:
+    """Bolt's global error handler, for errors outside listeners (middleware).
+
+    A request not proven to come from Slack causes nothing: its body names the channel, user and
+    response_url the bot would otherwise write to.
+    """
+    if not is_verified(request):
+        log.warning("ignored an error on a Slack request that was not verified (%s)", type(error).__name__)
+        return BoltResponse(status=401, body="")
     text = explain(error, body, context)
     if response is None:
         await tell(client, context, body, text)

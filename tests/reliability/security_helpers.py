@@ -1,5 +1,7 @@
 """One served bot with every surface on (Slack, Teams, intake, webhooks), its fakes, and row counts.
 
+The module-scoped `world` runs once on SQLite and once on PostgreSQL (fixture `db_url`).
+
 Secrets are set to recognisable values so a test can look for them in logs and answers.
 """
 
@@ -91,12 +93,13 @@ class World:
 
 
 @contextmanager
-def serve_world(tmp_path, **extra):
-    """Slack emulator, fake Bot Connector and the bot on SQLite, with every secret set."""
+def serve_world(tmp_path, db_url: str | None = None, **extra):
+    """Slack emulator, fake Bot Connector and the bot (on SQLite unless `db_url`), with every secret set."""
     with SlackEmulator() as emu, FakeBotConnector() as connector:
         for user_id, (email, name) in SLACK_PEOPLE.items():
             emu.add_user(user_id, email=email, real_name=name)
-        ctx = build_context(settings(f"sqlite:///{tmp_path / 'bot.db'}", emu.base_url, **extra), parse_config(CONFIG))
+        ctx = build_context(settings(db_url or f"sqlite:///{tmp_path / 'bot.db'}", emu.base_url, **extra),
+                            parse_config(CONFIG))
         with run_asgi(create_app(ctx)) as url:
             world = World(url, ctx, emu, connector)
             world.reset()
@@ -105,8 +108,8 @@ def serve_world(tmp_path, **extra):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    with serve_world(tmp_path_factory.mktemp("reliability")) as served:
+def world(tmp_path_factory, db_url):
+    with serve_world(tmp_path_factory.mktemp("reliability"), db_url) as served:
         yield served
 
 
