@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy.engine import Engine
 
-from bot.teams.transport import ConversationRef, TeamsDeliveryError, TeamsSender, TurnInfo
+from bot.teams.transport import ConversationRef, TeamsDeliveryError, TeamsRuntime, TurnInfo
 from storage import conversations as store
 from workflows.core import Core
 
@@ -50,8 +50,8 @@ class Conversations:
 class Roster:
     """Emails from the Teams roster, cached per Entra object id; a failed lookup is retried later."""
 
-    def __init__(self, sender: TeamsSender, ttl: float = 3600, retry_after: float = 60):
-        self.sender = sender
+    def __init__(self, runtime: TeamsRuntime, ttl: float = 3600, retry_after: float = 60):
+        self.runtime = runtime
         self.ttl = ttl
         self.retry_after = retry_after
         self._emails: dict[str, tuple[str, float]] = {}
@@ -62,14 +62,14 @@ class Roster:
         if cached and cached[1] > time.monotonic():
             return cached[0]
         roster = ConversationRef(ctx.service_url, ctx.team_id or ctx.conversation_id, ctx.tenant_id)
-        member = await self.member(roster, ctx.from_id or user)
+        member = await self.member(roster, ctx.from_id or user, ctx.context)
         email = str(member.get("email") or member.get("userPrincipalName") or "").lower() if member else ""
         self._emails[user] = (email, time.monotonic() + (self.ttl if member else self.retry_after))
         return email
 
-    async def member(self, conversation: ConversationRef, member_id: str) -> dict | None:
+    async def member(self, conversation: ConversationRef, member_id: str, context=None) -> dict | None:
         try:
-            return await self.sender.get_member(conversation, member_id)
+            return await self.runtime.member(conversation, member_id, context)
         except TeamsDeliveryError as exc:
             log.warning("Teams roster lookup failed (%s)", exc.status)
             return None

@@ -10,10 +10,25 @@ import re
 from datetime import date, datetime, time
 from typing import Any, Awaitable, Callable
 
+from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from microsoft_agents.hosting.core import AgentApplication, RouteRank, TurnContext, TurnState
+from microsoft_agents.hosting.msteams import TeamsAgentExtension
+from microsoft_teams.api.models import MessagingExtensionAction, TaskModuleRequest, TaskModuleResponse
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
 from bot.charts import digest_chart
 from bot.teams import render
 from bot.teams.conversations import Conversations, Roster
-from bot.teams.transport import TeamsDeliveryError, TeamsSender, TurnInfo
+from bot.teams.transport import (
+    ADAPTIVE_CARD,
+    CONNECTOR_ERRORS,
+    MESSAGE,
+    TeamsDeliveryError,
+    TeamsRuntime,
+    TurnInfo,
+    send_invoke_response,
+    turn_info,
+)
 from storage import emitted
 from workflows import asks, closeloop, lookups, references, sales, stories, views, wins
 from workflows.actors import Actor
@@ -30,6 +45,9 @@ log = logging.getLogger(__name__)
 
 STALE = "This card is out of date. Type help to start again."
 Verb = Callable[[TurnInfo, Actor, dict], Awaitable[dict]]
+DialogStep = Callable[[TurnInfo, dict], Awaitable["str | TaskModuleResponse"]]
+ANY = re.compile("")  # every verb: the routes for buttons no longer known
+FALLBACK = RouteRank.LAST - 1  # routes of equal rank run in no set order: these before the last resort
 
 
 def _id(data: dict) -> int:
@@ -66,6 +84,10 @@ def event_key(ctx: TurnInfo, item_id: str | None = None) -> str:
     return f"teams:{item_id or ctx.activity_id}@{ctx.conversation_id.split(';', 1)[0]}"[:200]
 
 
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, CONNECTOR_ERRORS) and TeamsDeliveryError.wrap(exc).retryable
+
+
 def html_text(content: str) -> str:
     """Teams message HTML as plain text (for prefilling a form)."""
     text = re.sub(r"<br\s*/?>|</p>|</div>|</li>", "\n", content or "", flags=re.IGNORECASE)
@@ -74,11 +96,12 @@ def html_text(content: str) -> str:
 
 
 class AdvocacyTeams:
-    """Implements the transport's TeamsHandler for the advocacy workflows."""
+    """The advocacy bot's Teams routes on the SDK application: messages, card buttons (Action.Execute
+    with an Action.Submit fallback), the "Flag as customer win" message action, dialogs and installs."""
 
-    def __init__(self, core: Core, sender: TeamsSender, roster: Roster, conversations: Conversations):
+    def __init__(self, core: Core, runtime: TeamsRuntime, roster: Roster, conversations: Conversations):
         self.core = core
-        self.sender = sender
+        self.runtime = runtime
         self.roster = roster
         self.conversations = conversations
         self.verbs: dict[str, Verb] = {
@@ -89,47 +112,69 @@ class AdvocacyTeams:
             "reference.approve": self._approve_reference, "reference.decline": self._decline_reference,
             "reference.complete": self._complete_reference, "closeloop.resolve": self._resolve_close_loop,
         }
+        self._register(runtime.app, runtime.teams)
+
+    def _register(self, app: AgentApplication, teams: TeamsAgentExtension) -> None:
+        for verb, handle in self.verbs.items():
+            app.adaptive_card.action_execute(verb)(self._executed(handle))
+            app.adaptive_card.action_submit(verb)(self._submitted(handle))
+        app.adaptive_card.action_execute(ANY, rank=FALLBACK)(self._executed(self._gone))
+        app.adaptive_card.action_submit(ANY, rank=FALLBACK)(self._submitted(self._gone))
+        teams.message_extensions.fetch_action(render.FLAG_WIN_COMMAND)(self.on_flag_fetch)
+        teams.message_extensions.submit_action(render.FLAG_WIN_COMMAND)(self.on_flag_submit)
+        for verb, dialog in {"nomination.ask": self._ask_dialog, "ask.show": self._ask_text,
+                             "win.form": self._win_dialog}.items():
+            teams.task_modules.fetch(verb)(self._dialog_fetch(dialog))
+        for verb, step in {"win.submit": self._win_submitted, "ask.draft": self._ask_drafted,
+                           "ask.sent": self._ask_sent}.items():
+            teams.task_modules.submit(verb)(self._dialog_submit(step))
+        teams.task_modules.fetch(rank=FALLBACK)(self._dialog_fetch(self._stale_dialog))
+        teams.task_modules.submit(rank=FALLBACK)(self._dialog_submit(self._stale))
+        teams.activity(ActivityTypes.message, rank=RouteRank.LAST)(self.on_message)
+        teams.installation_update()(self.on_installation)
+        teams.conversation_update("membersAdded")(self.on_members_added)
+        app.add_route(lambda context: context.activity.type == ActivityTypes.invoke, self.on_other_invoke,
+                      is_invoke=True, rank=RouteRank.LAST)
 
     async def _run(self, fn: Callable, *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
+
+    async def _turn(self, context: TurnContext) -> TurnInfo:
+        ctx = turn_info(context)
+        await self.conversations.remember(ctx)
+        return ctx
 
     async def _actor(self, ctx: TurnInfo) -> Actor:
         email = await self.roster.email(ctx)
         return Actor(platform="teams", user_id=ctx.from_aad_object_id or ctx.from_id or "", email=email,
                      name=ctx.from_name or "")
 
-    async def _reply(self, ctx: TurnInfo, activity: dict, attempts: int = 3) -> None:
+    @retry(retry=retry_if_exception(_busy), stop=stop_after_attempt(3), wait=wait_exponential_jitter(1, 5),
+           reraise=True)
+    async def _reply(self, ctx: TurnInfo, activity: dict) -> None:
         """Answer in the conversation (in the thread, for a channel), waiting out short rate limits."""
-        for attempt in range(1, attempts + 1):
-            try:
-                await self.sender.send(ctx.conversation, activity)
-                return
-            except TeamsDeliveryError as exc:
-                if not exc.retryable or attempt == attempts:
-                    raise
-                await asyncio.sleep(min(exc.retry_after or attempt, 5))
+        await ctx.context.send_activity(Activity.model_validate({"type": ActivityTypes.message, **activity}))
 
     async def _update_for_everyone(self, ctx: TurnInfo, content: dict) -> None:
         """Replace the clicked card for everyone (the invoke answer only changes the clicker's view)."""
         if not ctx.reply_to_id:
             return
+        activity = Activity.model_validate({"type": ActivityTypes.message, **render.message(content),
+                                            "id": ctx.reply_to_id})
         try:
-            await self.sender.update(ctx.conversation, ctx.reply_to_id, render.message(content))
-        except TeamsDeliveryError as exc:
-            log.warning("Could not update the Teams card for everyone (%s)", exc.status)
+            await ctx.context.update_activity(activity)
+        except CONNECTOR_ERRORS as exc:
+            log.warning("Could not update the Teams card for everyone (%s)", TeamsDeliveryError.wrap(exc).status)
 
     # messages -----------------------------------------------------------------------------------
 
-    def _addressed(self, ctx: TurnInfo) -> bool:
+    @staticmethod
+    def _addressed(ctx: TurnInfo) -> bool:
         """Channel messages reach the bot without a mention (RSC); only answer when mentioned."""
-        if ctx.conversation_type == "personal" or not ctx.channel_id:
-            return True
-        bot = (ctx.raw.get("recipient") or {}).get("id")
-        return any(e.get("type") == "mention" and (e.get("mentioned") or {}).get("id") == bot
-                   for e in ctx.raw.get("entities") or [] if isinstance(e, dict))
+        return ctx.conversation_type == "personal" or not ctx.channel_id or ctx.mentions_bot
 
-    async def on_message(self, ctx: TurnInfo) -> None:
-        await self.conversations.remember(ctx)
+    async def on_message(self, context: TurnContext, _state: TurnState) -> None:
+        ctx = await self._turn(context)
         if not self._addressed(ctx) or not ctx.activity_id:
             return
         if not await self._run(lookups.first_delivery, self.core, "teams", event_key(ctx)):
@@ -175,22 +220,57 @@ class AdvocacyTeams:
         card.image = await self._run(digest_chart, digest)
         return render.fitted(card)
 
-    async def on_installed(self, ctx: TurnInfo) -> None:
+    async def on_installation(self, context: TurnContext, _state: TurnState) -> None:
+        if (context.activity.action or "").startswith("add"):
+            await self._installed(turn_info(context))
+
+    async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
+        bot = context.activity.recipient.id if context.activity.recipient else None
+        if any(member.id == bot for member in context.activity.members_added or []):
+            await self._installed(turn_info(context))
+
+    async def _installed(self, ctx: TurnInfo) -> None:
+        """App added to a team/chat or bot added to a conversation; Teams may say so twice per install."""
         if await self.conversations.remember(ctx):
             await self._reply(ctx, render.message(render.help_card(ctx.channel_id or "")))
 
+    async def on_other_invoke(self, context: TurnContext, _state: TurnState) -> None:
+        log.info("Ignoring Teams invoke %s", context.activity.name)
+        await send_invoke_response(context, None)
+
     # card buttons -------------------------------------------------------------------------------
 
-    async def on_card_action(self, ctx: TurnInfo, verb: str, data: dict) -> dict:
-        await self.conversations.remember(ctx)
-        handle = self.verbs.get(verb)
-        if handle is None:
-            return {"message": "This button is no longer available. Type help to see what I can do."}
+    def _executed(self, handle: Verb) -> Callable[[TurnContext, TurnState, Any], Awaitable[AdaptiveCardInvokeResponse]]:
+        """An Action.Execute click: the answer replaces the card for the clicker."""
+        async def on_execute(context: TurnContext, _state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+            result = await self._clicked(await self._turn(context), handle, data)
+            if "message" in result and result.get("type") != "AdaptiveCard":
+                return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE, value=result["message"])
+            return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=result)
+        return on_execute
+
+    def _submitted(self, handle: Verb) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
+        """The Action.Submit fallback of older clients: the answer replaces the card, or is posted."""
+        async def on_submit(context: TurnContext, _state: TurnState, data: Any) -> None:
+            ctx = await self._turn(context)
+            result = await self._clicked(ctx, handle, data)
+            if "message" in result and result.get("type") != "AdaptiveCard":
+                await self._reply(ctx, render.text(result["message"]))
+            elif ctx.reply_to_id:
+                await self._update_for_everyone(ctx, result)
+            else:
+                await self._reply(ctx, render.message(result))
+        return on_submit
+
+    async def _clicked(self, ctx: TurnInfo, handle: Verb, data: Any) -> dict:
         actor = await self._actor(ctx)
         try:
-            return await handle(ctx, actor, data)
+            return await handle(ctx, actor, data if isinstance(data, dict) else {})
         except DomainError as refused:
             return {"message": refused.message}
+
+    async def _gone(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
+        return {"message": "This button is no longer available. Type help to see what I can do."}
 
     async def _decided(self, ref_key: str, command: Callable[[], Any], current: Callable[[], Card],
                        extra: Callable[[Any], list[dict]] = lambda _: []) -> dict:
@@ -320,69 +400,105 @@ class AdvocacyTeams:
         await self._update_for_everyone(ctx, content)
         return content
 
-    async def on_message_action_fetch(self, ctx: TurnInfo, value: dict) -> dict:
-        await self.conversations.remember(ctx)
-        payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
-        body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
-        story = html_text(str(body.get("content") or ""))[:wins.STORY_MAX]
-        return self._dialog("Flag as customer win", render.win_form({"story": story}, {}, dialog=True), "large")
+    async def on_flag_fetch(self, context: TurnContext, _state: TurnState,
+                            action: MessagingExtensionAction) -> TaskModuleResponse:
+        """More actions (…) → Flag as customer win: the form, prefilled with the message."""
+        await self._turn(context)
+        payload = action.message_payload
+        body = payload.body.content if payload and payload.body else ""
+        story = html_text(str(body or ""))[:wins.STORY_MAX]
+        return dialog("Flag as customer win", render.win_form({"story": story}, {}, dialog=True), "large")
 
-    async def on_message_action_submit(self, ctx: TurnInfo, value: dict) -> str | dict | None:
-        await self.conversations.remember(ctx)
-        payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
-        data = value.get("data") if isinstance(value.get("data"), dict) else {}
-        event = event_key(ctx, f"message:{payload['id']}" if payload.get("id") else None)
-        return await self._flag_in_dialog(ctx, data, event, str(payload.get("linkToMessage") or ""))
+    async def on_flag_submit(self, context: TurnContext, _state: TurnState,
+                             action: MessagingExtensionAction) -> TaskModuleResponse | None:
+        ctx = await self._turn(context)
+        payload = action.message_payload
+        event = event_key(ctx, f"message:{payload.id}" if payload and payload.id else None)
+        link = str(payload.link_to_message or "") if payload else ""
+        data = action.data if isinstance(action.data, dict) else {}
+        return await self._answer(context, await self._flag_in_dialog(ctx, data, event, link))
 
-    async def _flag_in_dialog(self, ctx: TurnInfo, data: dict, event: str, link: str = "") -> str | dict:
+    async def _flag_in_dialog(self, ctx: TurnInfo, data: dict, event: str, link: str = "") -> str | TaskModuleResponse:
         actor = await self._actor(ctx)
         try:
             return await self._flag(actor, data, event, link)
         except InvalidInput as bad:
-            keep = {k: data[k] for k in ("step", "event") if k in data}
-            return self._dialog("Flag as customer win", render.win_form(data, keep, dialog=True,
-                                                                         problem=bad.message), "large")
+            keep = {k: data[k] for k in ("verb", "event") if k in data}
+            return dialog("Flag as customer win", render.win_form(data, keep, dialog=True, problem=bad.message),
+                          "large")
         except DomainError as refused:
             return refused.message
 
     # dialogs ------------------------------------------------------------------------------------
 
     @staticmethod
-    def _dialog(title: str, content: dict, height: str = "medium") -> dict:
-        return {"title": title, "card": content, "height": height, "width": "medium"}
+    async def _answer(context: TurnContext, result: str | TaskModuleResponse | None) -> TaskModuleResponse | None:
+        """A dialog submit's answer: None closes the dialog, a str is shown in it, else the next dialog."""
+        if result is None:
+            await send_invoke_response(context, None)
+            return None
+        return dialog_message(result) if isinstance(result, str) else result
 
-    async def on_task_fetch(self, ctx: TurnInfo, data: dict) -> dict:
-        await self.conversations.remember(ctx)
-        action = data.get("action")
-        try:
-            if action == "nomination.ask":
-                choices = await self._run(views.ask_choices, self.core, await self._actor(ctx), _id(data))
-                notes = [note for kind in choices.types if (note := review_gating_note(kind, self.core.config))]
-                return self._dialog("Ask for advocacy", render.ask_type_dialog(choices, notes))
-            if action == "ask.show":
-                ask = await self._run(views.ask_text, self.core, await self._actor(ctx), _id(data))
-                return self._dialog("Ask text", render.ask_text_dialog(ask), "large")
-            if action == "win.form":
-                form = render.win_form({}, {"step": "win.submit", "event": event_key(ctx)}, dialog=True)
-                return self._dialog("Flag a customer win", form, "large")
-        except DomainError as refused:
-            return self._dialog("Not possible", render.notice("Not possible", refused.message), "small")
-        return self._dialog("Not available", render.notice("Not available", STALE), "small")
+    def _dialog_fetch(self, opened: DialogStep) -> Callable[..., Awaitable[TaskModuleResponse]]:
+        async def on_fetch(context: TurnContext, _state: TurnState, request: TaskModuleRequest) -> TaskModuleResponse:
+            ctx = await self._turn(context)
+            try:
+                return await opened(ctx, request.data if isinstance(request.data, dict) else {})
+            except DomainError as refused:
+                return dialog("Not possible", render.notice("Not possible", refused.message), "small")
+        return on_fetch
 
-    async def on_task_submit(self, ctx: TurnInfo, data: dict) -> str | dict | None:
-        await self.conversations.remember(ctx)
-        step = data.get("step")
-        if step == "win.submit":
-            return await self._flag_in_dialog(ctx, data, str(data.get("event") or event_key(ctx)))
+    def _dialog_submit(self, step: DialogStep) -> Callable[..., Awaitable[TaskModuleResponse | None]]:
+        async def on_submit(context: TurnContext, _state: TurnState,
+                            request: TaskModuleRequest) -> TaskModuleResponse | None:
+            ctx = await self._turn(context)
+            try:
+                result = await step(ctx, request.data if isinstance(request.data, dict) else {})
+            except DomainError as refused:
+                result = refused.message
+            return await self._answer(context, result)
+        return on_submit
+
+    async def _ask_dialog(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
+        choices = await self._run(views.ask_choices, self.core, await self._actor(ctx), _id(data))
+        notes = [note for kind in choices.types if (note := review_gating_note(kind, self.core.config))]
+        return dialog("Ask for advocacy", render.ask_type_dialog(choices, notes))
+
+    async def _ask_text(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
+        ask = await self._run(views.ask_text, self.core, await self._actor(ctx), _id(data))
+        return dialog("Ask text", render.ask_text_dialog(ask), "large")
+
+    async def _win_dialog(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
+        form = render.win_form({}, {"verb": "win.submit", "event": event_key(ctx)}, dialog=True)
+        return dialog("Flag a customer win", form, "large")
+
+    async def _stale_dialog(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
+        return dialog("Not available", render.notice("Not available", STALE), "small")
+
+    async def _win_submitted(self, ctx: TurnInfo, data: dict) -> str | TaskModuleResponse:
+        return await self._flag_in_dialog(ctx, data, str(data.get("event") or event_key(ctx)))
+
+    async def _ask_drafted(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
         actor = await self._actor(ctx)
-        try:
-            if step == "ask.draft":
-                ask_type = _choice(AskType, data.get("ask_type"), "kind of ask")
-                draft = await self._run(asks.draft_ask, self.core, actor, _id(data), ask_type)
-                ask = await self._run(views.ask_text, self.core, actor, draft.ask.id)
-                return self._dialog("Ask text", render.ask_text_dialog(ask), "large")
-            if step == "ask.sent":
-                return await self._run(asks.mark_sent, self.core, actor, _id(data))
-        except DomainError as refused:
-            return refused.message
+        ask_type = _choice(AskType, data.get("ask_type"), "kind of ask")
+        draft = await self._run(asks.draft_ask, self.core, actor, _id(data), ask_type)
+        ask = await self._run(views.ask_text, self.core, actor, draft.ask.id)
+        return dialog("Ask text", render.ask_text_dialog(ask), "large")
+
+    async def _ask_sent(self, ctx: TurnInfo, data: dict) -> str:
+        return await self._run(asks.mark_sent, self.core, await self._actor(ctx), _id(data))
+
+    async def _stale(self, ctx: TurnInfo, data: dict) -> str:
         return STALE
+
+
+def dialog(title: str, content: dict, height: str = "medium") -> TaskModuleResponse:
+    """A dialog showing an Adaptive Card."""
+    return TaskModuleResponse.model_validate({"task": {"type": "continue", "value": {
+        "title": title, "height": height, "width": "medium",
+        "card": {"contentType": ADAPTIVE_CARD, "content": content}}}})
+
+
+def dialog_message(text: str) -> TaskModuleResponse:
+    """Closes the dialog showing a message."""
+    return TaskModuleResponse.model_validate({"task": {"type": "message", "value": text}})

@@ -117,10 +117,10 @@ def execute(title: str, verb: str, data: dict, style: str = "") -> dict:
     return action
 
 
-def dialog_button(title: str, action: str, data: dict, style: str = "") -> dict:
-    """A button opening a dialog: ``task/fetch`` with ``action`` routed by the handler."""
+def dialog_button(title: str, verb: str, data: dict, style: str = "") -> dict:
+    """A button opening a dialog: ``task/fetch`` routed by ``verb``."""
     button = {"type": "Action.Submit", "title": title,
-              "data": {**data, "action": action, "msteams": {"type": "task/fetch"}}}
+              "data": {**data, "verb": verb, "msteams": {"type": "task/fetch"}}}
     if style:
         button["style"] = "positive" if style == "primary" else "destructive"
     return button
@@ -292,14 +292,14 @@ def ask_type_dialog(choices: AskChoices, notes: Iterable[str] = ()) -> dict:
                          expanded=True)]
     body += [para(run(note, size="Small"), spacing="Small") for note in notes]
     body += [subtle(reason) for reason in choices.at_limit]
-    return adaptive(body, [submit("Draft the ask", {"step": "ask.draft", "id": choices.nomination_id})])
+    return adaptive(body, [submit("Draft the ask", {"verb": "ask.draft", "id": choices.nomination_id})])
 
 
 def ask_text_dialog(ask: AskText) -> dict:
     body = [heading(f"{label(ask.ask_type)} ask for {ask.account_name}"),
             para("Copy this text and send it to your contact yourself, then mark it as sent."),
             text_input("ask_text", "Ask text", ask.text, multiline=True)]
-    actions = [] if ask.sent else [submit("Mark as sent", {"step": "ask.sent", "id": ask.ask_id})]
+    actions = [] if ask.sent else [submit("Mark as sent", {"verb": "ask.sent", "id": ask.ask_id})]
     if ask.sent:
         body.append(subtle("Already marked as sent."))
     return adaptive(body, actions)

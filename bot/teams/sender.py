@@ -8,7 +8,7 @@ import logging
 from bot.delivery import PermanentError, RetryableError
 from bot.teams import render
 from bot.teams.conversations import Roster
-from bot.teams.transport import ConversationRef, TeamsDeliveryError, TeamsSender
+from bot.teams.transport import ConversationRef, TeamsDeliveryError, TeamsRuntime
 from storage import conversations as store
 from storage import models as m
 from workflows.core import Core
@@ -31,7 +31,7 @@ class TeamsOutbox:
 
     platform = "teams"
 
-    def __init__(self, core: Core, sender: TeamsSender, roster: Roster, tenant_id: str = ""):
+    def __init__(self, core: Core, sender: TeamsRuntime, roster: Roster, tenant_id: str = ""):
         self.core = core
         self.sender = sender
         self.roster = roster
@@ -91,7 +91,8 @@ class TeamsOutbox:
     async def _open_chat(self, user: str) -> ConversationRef:
         base = await self._anywhere()
         tenant = base.tenant_id or self.tenant_id
-        ref = await self._call(self.sender.create_conversation(base.service_url, tenant, user))
+        ref = await self._call(self.sender.create_conversation(
+            ConversationRef(base.service_url, base.conversation_id, tenant or None), user))
         seen = store.Seen(ref.conversation_id, ref.service_url, tenant_id=tenant, user_id=user,
                           conversation_type="personal")
         await asyncio.to_thread(store.remember, self.core.engine, seen, self.core.now())

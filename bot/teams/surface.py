@@ -10,7 +10,7 @@ from bot.context import BotContext
 from bot.teams.conversations import Conversations, Roster
 from bot.teams.handler import AdvocacyTeams
 from bot.teams.sender import TeamsOutbox
-from bot.teams.transport import TeamsCredentials, TeamsSender, mount_teams
+from bot.teams.transport import TeamsCredentials, TeamsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,11 @@ def mount(app: FastAPI, ctx: BotContext) -> None:
         log.error("Teams is off: %s", exc)
         ctx.surfaces["teams"] = f"off: {exc}"
         return
-    sender = TeamsSender(creds)
-    roster = Roster(sender)
-    handler = AdvocacyTeams(ctx.core, sender, roster, Conversations(ctx.core))
-    mount_teams(app, handler, creds)
-    ctx.senders["teams"] = TeamsOutbox(ctx.core, sender, roster, creds.tenant_id or "")
+    runtime = TeamsRuntime(creds)
+    roster = Roster(runtime)
+    AdvocacyTeams(ctx.core, runtime, roster, Conversations(ctx.core))
+    runtime.mount(app)
+    ctx.senders["teams"] = TeamsOutbox(ctx.core, runtime, roster, creds.tenant_id or "")
     if creds.anonymous:
         log.warning("Teams runs in %s", ANONYMOUS)
         ctx.surfaces["teams"] = f"on: {ANONYMOUS}"

@@ -46,7 +46,7 @@ def test_buttons_are_execute_with_submit_fallback_forms_or_dialogs():
     assert reason["id"] == "reject_reason" and reason["isMultiline"]
     [send] = reject["card"]["actions"]
     assert (send["type"], send["verb"], send["style"]) == ("Action.Execute", "review.reject", "destructive")
-    assert ask["data"] == {"id": "3", "action": "nomination.ask", "msteams": {"type": "task/fetch"}}
+    assert ask["data"] == {"id": "3", "verb": "nomination.ask", "msteams": {"type": "task/fetch"}}
     assert read == {"type": "Action.OpenUrl", "title": "Read", "url": "https://example.com/x"}
 
 

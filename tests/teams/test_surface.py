@@ -30,7 +30,7 @@ def test_install_remembers_the_team_and_welcomes_once_with_the_channel_id(teams,
         ta.CHANNEL_ID, ta.TEAM_ID, ta.TENANT_ID, "channel")
     [welcome] = teams.posts(ta.CHANNEL_ID)
     assert f"This channel's id (for app.yaml channels.teams): {ta.CHANNEL_ID}" in texts(card_of(welcome))
-    assert len(teams.connector.calls("send")) == 1  # conversationUpdate for the same install: no second hello
+    assert len(teams.connector.activities(ta.CHANNEL_ID)) == 1  # conversationUpdate for the same install: no second hello
 
 
 def test_personal_install_remembers_the_user_for_direct_messages(teams, engine):
@@ -60,7 +60,7 @@ def test_channel_messages_need_a_mention_and_are_answered_once(teams):
     thread = f"{ta.CHANNEL_ID};messageid={activity['id']}"
     [reply] = teams.posts(thread)
     assert "proof <words>" in texts(card_of(reply))
-    assert len(teams.connector.calls("send")) == 1
+    assert [c.kind for c in teams.connector.calls() if c.kind in ("send", "reply")] == ["reply"]
 
 
 def test_unknown_command_gets_help(teams):
@@ -215,3 +215,29 @@ def test_a_metric_that_is_not_a_number_is_named_and_the_form_survives(teams, eng
     again = dialog_card(teams.sam.submit_flag(text, dialog, {"account_name": "Relecloud", "metric_value": "lots"}))
     assert "Metric" in texts(again) and "number" in texts(again)
     assert rows(engine, m.Win) == []
+
+
+def test_buttons_dialogs_and_invokes_the_bot_no_longer_knows_get_an_answer(teams):
+    url, user = teams.connector.service_url, teams.sam.user
+    gone = teams.sam.post(ta.card_action("retired.verb", {"id": "1"}, url, reply_to_id="1", user=user))
+    assert invoke_message(gone) == "This button is no longer available. Type help to see what I can do."
+    stale = dialog_card(teams.sam.post(ta.task_fetch({"verb": "retired.dialog"}, url, reply_to_id="1", user=user)))
+    assert "This card is out of date." in texts(stale)
+    assert dialog_message(teams.sam.post(ta.task_submit({"verb": "retired.step"}, url, user=user))).startswith(
+        "This card is out of date.")
+    other = ta.task_submit({}, url, user=user)
+    other["name"] = "composeExtension/query"
+    assert teams.sam.post(other).status_code == 200
+
+
+def test_older_clients_click_through_the_submit_fallback_and_the_card_is_replaced(teams, engine):
+    teams.sam.say("win Fabrikam renewed early", personal=True)
+    [form] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    [flag] = [a for a in card_of(form)["actions"] if a["title"] == "Flag win"]
+    data = {**flag["fallback"]["data"], "story": "Fabrikam renewed early", **FORM}
+    submit = ta.card_submit(data, teams.connector.service_url, reply_to_id=form["id"], personal=True,
+                            user=teams.sam.user)
+    assert teams.sam.post(submit).status_code == 202
+    teams.updates(ta.PERSONAL_CONVERSATION_ID)
+    assert "Win recorded for Fabrikam." in texts(card_of(teams.connector.activities(ta.PERSONAL_CONVERSATION_ID)[0]))
+    assert len(rows(engine, m.Win)) == 1

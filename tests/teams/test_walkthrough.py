@@ -99,7 +99,7 @@ def test_win_from_message_action_to_published_story_used_in_a_deal(teams, engine
     # Sid finds the proof and records it in a deal
     teams.sid.say("proof contoso onboarding")
     thread = f"{ta.CHANNEL_ID};messageid="
-    [proof_call] = teams.connector.wait_for(lambda c: c.kind == "send" and c.conversation_id.startswith(thread))
+    [proof_call] = teams.connector.wait_for(lambda c: c.kind == "reply" and c.conversation_id.startswith(thread))
     [results] = teams.connector.activities(proof_call.conversation_id)
     assert "Contoso" in texts(card_of(results))
     recorded = invoke_card(teams.sid.click(proof_call.conversation_id, results, "Record", {
