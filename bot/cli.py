@@ -55,8 +55,11 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
     from bot.replicas import ReplicaError, claim_sqlite_schedule
     from bot.server import create_app
 
+    from workflows.digest import first_started
+
     ctx = _context()
     setup_logging(ctx.settings.log_level, ctx.settings.secrets())
+    first_started(ctx.core)  # digests never report periods that ended before this
     if ctx.settings.scheduler:
         try:
             lock = claim_sqlite_schedule(ctx.settings.database_url)  # noqa: F841 - held until exit

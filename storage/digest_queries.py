@@ -13,7 +13,7 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, un
 from sqlalchemy.orm import Session
 
 from storage import models as m
-from workflows.states import AskState, NominationState, StoryState
+from workflows.states import AskState, DealOutcome, NominationState, StoryState
 
 PROOF_STATES = (StoryState.APPROVED, StoryState.PUBLISHED)
 
@@ -52,15 +52,19 @@ class Activity:
     responses: int = 0
     approved: int = 0
     published: int = 0
-    reviews: int = 0  # stories received with a rating
+    reviews: int = 0  # stories received with a rating, and site reviews confirmed (each ask counted once)
+    rated: int = 0  # the reviews that carry a star rating
     rating_sum: int = 0
     referrals_made: int = 0
     referrals_converted: int = 0
+    referral_revenue: float = 0.0
     deal_uses: int = 0  # (story, opportunity) pairs recorded
     deal_stories: int = 0
-    pipeline: float = 0.0
-    revenue: float = 0.0
     placements: int = 0
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
 
 
 def activity(session: Session, edges: list[datetime]) -> list[Activity]:
@@ -68,30 +72,112 @@ def activity(session: Session, edges: list[datetime]) -> list[Activity]:
     n = len(edges) - 1
     out = [Activity() for _ in range(n)]
     simple = {
-        "wins": (m.Win.created_at, ()),
-        "nominations": (m.Nomination.created_at, ()),
-        "asks_sent": (m.Ask.sent_at, ()),
-        "responses": (m.Ask.responded_at, ()),
-        "approved": (m.Story.approved_at, ()),
-        "published": (m.Story.published_at, ()),
-        "referrals_made": (m.Referral.created_at, ()),
-        "referrals_converted": (m.Referral.converted_at, ()),
-        "placements": (m.Placement.published_at, ()),
+        "wins": m.Win.created_at,
+        "nominations": m.Nomination.created_at,
+        "asks_sent": m.Ask.sent_at,
+        "responses": m.Ask.responded_at,
+        "approved": m.Story.approved_at,
+        "published": m.Story.published_at,
+        "referrals_made": m.Referral.created_at,
+        "placements": m.Placement.published_at,
     }
-    for name, (column, where) in simple.items():
-        for i, value in enumerate(_counts(session, column, edges, where)):
+    for name, column in simple.items():
+        for i, value in enumerate(_counts(session, column, edges)):
             setattr(out[i], name, value)
     rated = _grouped(session, m.Story.created_at, edges, func.count(), func.coalesce(func.sum(m.Story.rating), 0),
                      where=(m.Story.rating.is_not(None),))
-    deals = _grouped(session, m.DealUsage.recorded_at, edges, func.count(), func.count(m.DealUsage.story_id.distinct()),
-                     func.coalesce(func.sum(m.DealUsage.amount), 0),
-                     func.coalesce(func.sum(case((m.DealUsage.won, m.DealUsage.amount), else_=0)), 0))
+    rated_story = (select(m.Story.id).where(m.Story.ask_id == m.SiteReview.ask_id, m.Story.rating.is_not(None))
+                   .exists())
+    sites = _grouped(session, m.SiteReview.confirmed_at, edges, func.count(), func.count(m.SiteReview.rating),
+                     func.coalesce(func.sum(m.SiteReview.rating), 0),
+                     where=(or_(m.SiteReview.ask_id.is_(None), ~rated_story),))
+    converted = _grouped(session, m.Referral.converted_at, edges, func.count(),
+                         func.coalesce(func.sum(m.Referral.amount), 0))
+    deals = _grouped(session, m.DealUsage.recorded_at, edges, func.count(), func.count(m.DealUsage.story_id.distinct()))
     for i in range(n):
-        out[i].reviews, out[i].rating_sum = (int(v) for v in rated.get(i, (0, 0)))
-        uses, stories, pipeline, revenue = deals.get(i, (0, 0, 0, 0))
-        out[i].deal_uses, out[i].deal_stories = int(uses), int(stories)
-        out[i].pipeline, out[i].revenue = float(pipeline), float(revenue)
+        stories, story_stars = (int(v) for v in rated.get(i, (0, 0)))
+        site_count, site_rated, site_stars = (int(v) for v in sites.get(i, (0, 0, 0)))
+        out[i].reviews, out[i].rated, out[i].rating_sum = (stories + site_count, stories + site_rated,
+                                                           story_stars + site_stars)
+        count, amount = converted.get(i, (0, 0))
+        out[i].referrals_converted, out[i].referral_revenue = int(count), float(amount)
+        out[i].deal_uses, out[i].deal_stories = (int(v) for v in deals.get(i, (0, 0)))
     return out
+
+
+@dataclass
+class Deals:
+    """Deals closed in one bucket, all of them and those where a story was used, and proof-influenced pipeline."""
+
+    won: int = 0
+    lost: int = 0
+    withdrawn: int = 0
+    won_amount: float = 0.0
+    proof_won: int = 0
+    proof_lost: int = 0
+    proof_withdrawn: int = 0
+    revenue: float = 0.0  # amounts of won deals that used proof
+    cycle_with_proof: Spread | None = None  # days from opened to won
+    cycle_without_proof: Spread | None = None
+    opportunities: int = 0  # opportunities where proof was used in the bucket
+    pipeline: float = 0.0  # their amounts
+
+    @property
+    def closed(self) -> int:
+        return self.won + self.lost + self.withdrawn
+
+    @property
+    def proof_closed(self) -> int:
+        return self.proof_won + self.proof_lost + self.proof_withdrawn
+
+
+def _used_proof(opportunity_id):
+    return select(m.DealUsage.id).where(m.DealUsage.opportunity_id == opportunity_id).exists()
+
+
+def deals(session: Session, edges: list[datetime]) -> list[Deals]:
+    """Per bucket: deals closed (by close time) won/lost/withdrawn, with and without proof, revenue, sales
+    cycles of won deals, and the pipeline of opportunities where proof was used (by time of use)."""
+    n = len(edges) - 1
+    out = [Deals() for _ in range(n)]
+    proof = _used_proof(m.Deal.opportunity_id).label("proof")
+    bucket = _bucket(m.Deal.closed_at, edges).label("bucket")
+    stmt = (select(bucket, m.Deal.outcome, proof, func.count(), func.coalesce(func.sum(m.Deal.amount), 0))
+            .where(_in_range(m.Deal.closed_at, edges), m.Deal.outcome != DealOutcome.OPEN)
+            .group_by(bucket, m.Deal.outcome, proof))
+    for i, outcome, used, count, amount in session.execute(stmt):
+        d, outcome = out[i], DealOutcome(outcome)
+        setattr(d, outcome.value, getattr(d, outcome.value) + int(count))
+        if outcome == DealOutcome.WON:
+            d.won_amount += float(amount)
+        if used:
+            setattr(d, f"proof_{outcome.value}", int(count))
+            if outcome == DealOutcome.WON:
+                d.revenue = float(amount)
+    opened = func.coalesce(m.Deal.opened_at, m.Deal.created_at)
+    for used, attr in ((True, "cycle_with_proof"), (False, "cycle_without_proof")):
+        won = (m.Deal.outcome == DealOutcome.WON, _used_proof(m.Deal.opportunity_id) if used else
+               ~_used_proof(m.Deal.opportunity_id))
+        for i, spread in enumerate(_spreads(session, m.Deal.closed_at, opened, edges, where=won)):
+            setattr(out[i], attr, spread)
+    used_in = _bucket(m.DealUsage.recorded_at, edges).label("bucket")
+    uses = (select(used_in, m.DealUsage.opportunity_id.label("opp"), func.max(m.DealUsage.amount).label("amount"))
+            .where(_in_range(m.DealUsage.recorded_at, edges))
+            .group_by(used_in, m.DealUsage.opportunity_id).subquery())
+    amount = case((m.Deal.amount > 0, m.Deal.amount), else_=uses.c.amount)
+    stmt = (select(uses.c.bucket, func.count(), func.coalesce(func.sum(amount), 0))
+            .outerjoin(m.Deal, m.Deal.opportunity_id == uses.c.opp).group_by(uses.c.bucket))
+    for i, count, total in session.execute(stmt):
+        out[i].opportunities, out[i].pipeline = int(count), float(total)
+    return out
+
+
+def clicks_by_channel(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Counted short-link clicks in the range, per channel of the placement clicked."""
+    stmt = (select(m.Placement.channel, func.count())
+            .select_from(m.PlacementClick).join(m.Placement, m.Placement.id == m.PlacementClick.placement_id)
+            .where(_in_range(m.PlacementClick.clicked_at, [start, end])).group_by(m.Placement.channel))
+    return {str(channel): int(count) for channel, count in session.execute(stmt)}
 
 
 @dataclass
@@ -125,7 +211,7 @@ def _days(session: Session, later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
-def _spreads(session: Session, later, earlier, edges: list[datetime], joins=()) -> list[Spread]:
+def _spreads(session: Session, later, earlier, edges: list[datetime], joins=(), where=()) -> list[Spread]:
     """Median and 90th percentile (linear interpolation, like percentile_cont) of later − earlier per bucket."""
     n = len(edges) - 1
     days = _days(session, later, earlier).label("d")
@@ -133,7 +219,7 @@ def _spreads(session: Session, later, earlier, edges: list[datetime], joins=()) 
     base = select(bucket, days)
     for target, on in joins:
         base = base.join(target, on)
-    base = base.where(_in_range(later, edges), earlier.is_not(None))
+    base = base.where(_in_range(later, edges), earlier.is_not(None), *where)
     if session.get_bind().dialect.name == "postgresql":
         sub = base.subquery()
         stmt = select(sub.c.bucket, func.count(), func.percentile_cont(0.5).within_group(sub.c.d),

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from storage import digest_queries as q
 from storage import models as m
+from storage import outcomes as oq
 from workflows.core import Core
 from workflows.effects import Button, Card, Effect, Fact, Image
 from workflows.errors import Conflict, InvalidInput
@@ -49,8 +51,11 @@ class Digest:
     previous_activity: q.Activity
     cycles: q.CycleTimes
     previous_cycles: q.CycleTimes
+    deals: q.Deals
+    previous_deals: q.Deals
     nps_trend: list[tuple[Period, q.Nps]]
     placements: dict[str, int]
+    clicks: dict[str, int]
     advocates: list[q.Person]
     flaggers: list[q.Person]
     coverage: dict[str, list[Share]]
@@ -71,6 +76,12 @@ class Digest:
         return self.nps_trend[-1][1]
 
     @property
+    def quiet(self) -> bool:
+        """Nothing at all happened in the period: no activity, NPS answer, closed deal or click."""
+        return not (self.activity.any or self.nps.responses or self.deals.closed or self.deals.opportunities
+                    or any(self.clicks.values()))
+
+    @property
     def previous_nps(self) -> q.Nps:
         return self.nps_trend[-2][1]
 
@@ -84,12 +95,14 @@ def build_digest(core: Core, period: Period, now: datetime | None = None) -> Dig
         session = unit.repo.session
         activity = q.activity(session, edges[-3:])
         cycles = q.cycle_times(session, edges[-3:])
+        deals = q.deals(session, edges[-3:])
         nps = q.nps(session, edges)
         start, end = period.start_utc, period.end_utc
         digest = Digest(
             period=period, generated_at=now, activity=activity[1], previous_activity=activity[0],
-            cycles=cycles[1], previous_cycles=cycles[0], nps_trend=list(zip(trend, nps)),
-            placements=q.placements_by_channel(session, start, end),
+            cycles=cycles[1], previous_cycles=cycles[0], deals=deals[1], previous_deals=deals[0],
+            nps_trend=list(zip(trend, nps)), placements=q.placements_by_channel(session, start, end),
+            clicks=q.clicks_by_channel(session, start, end),
             advocates=q.top_advocates(session, start, end, TOP), flaggers=q.top_flaggers(session, start, end, TOP),
             coverage=_coverage(q.coverage(session, min(end, now))),
             stuck=q.stuck(session, now - timedelta(days=core.config.digest.stuck_after_days), STUCK_SHOWN),
@@ -116,8 +129,13 @@ def _coverage(cells: list[q.CoverageCell]) -> dict[str, list[Share]]:
 
 # --- the card ------------------------------------------------------------------------------------
 
+def rounded(value: float, places: int = 0) -> Decimal:
+    """Half away from zero, as people round (-2.5 → -3, 2.5 → 3), not to even."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
+
+
 def _num(value: float) -> str:
-    return f"{value:,.0f}"
+    return f"{rounded(value):,}"
 
 
 def _change(current: float, previous: float, fmt: Callable[[float], str] = _num) -> str:
@@ -127,21 +145,31 @@ def _change(current: float, previous: float, fmt: Callable[[float], str] = _num)
 
 
 def _pct(part: float, whole: float) -> str:
-    return f"{part / whole:.0%}" if whole else "–"
+    return f"{rounded(part * 100 / whole)}%" if whole else "–"
 
 
 def nps_score(n: q.Nps) -> float | None:
     return (n.promoters - n.detractors) * 100 / n.responses if n.responses else None
 
 
-def _signed(score: float | None) -> str:
-    return "no answers" if score is None else f"{score:+.0f}"
+def signed(score: float | None) -> str:
+    """'+12', '-3', '+0' (whole points, half away from zero), or 'no answers'."""
+    return "no answers" if score is None else f"{int(rounded(score)):+d}"
 
 
 def _days(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    return f"{rounded(value, 1)}" if value < 10 else f"{rounded(value)}"
+
+
+def average_rating(a: q.Activity) -> float | None:
+    return a.rating_sum / a.rated if a.rated else None
+
+
+def close_rate(won: int, lost: int) -> float | None:
+    """Won deals out of those decided (won or lost); withdrawn deals are decided by nobody."""
+    return won / (won + lost) if won + lost else None
 
 
 def _funnel(a: q.Activity) -> str:
@@ -177,7 +205,7 @@ def _coverage_text(coverage: dict[str, list[Share]]) -> str:
     for dim in DIMENSIONS:
         values = coverage[dim][:6]
         lines.append(f"{dim.capitalize()}: " + ", ".join(
-            f"{s.value} {s.advocate_share:.0%} vs {s.account_share:.0%}" for s in values))
+            f"{s.value} {_rate(s.advocate_share)} vs {_rate(s.account_share)}" for s in values))
         gaps += [f"{s.value} ({dim})" for s in coverage[dim]
                  if s.account_share >= 0.1 and s.advocate_share < s.account_share / 2]
     if gaps:
@@ -204,35 +232,74 @@ def _stuck_text(d: Digest) -> tuple[str, list[Button]]:
     return "\n".join(lines), buttons
 
 
+def _deals_text(deal: q.Deals) -> str:
+    """Deals closed in the period with and without proof, and the sales cycles of the won ones."""
+    if not deal.closed:
+        return "Deals: none closed this period."
+    with_proof, without = (spread.median if spread else None for spread in (deal.cycle_with_proof,
+                                                                             deal.cycle_without_proof))
+    cycle = f"median sales cycle of won deals {_days(with_proof)} days with proof, {_days(without)} without"
+    return (f"Deals closed: {deal.closed:,} ({deal.won:,} won, {deal.lost:,} lost, {deal.withdrawn:,} withdrawn); "
+            f"with proof {deal.proof_closed:,} ({deal.proof_won:,} won, {deal.proof_lost:,} lost, "
+            f"{deal.proof_withdrawn:,} withdrawn); {cycle}.")
+
+
+def _usage_text(d: Digest) -> str:
+    """New placements and counted clicks per channel, and stories used in deals."""
+    channels = sorted(set(d.placements) | set(d.clicks),
+                      key=lambda c: (-d.clicks.get(c, 0), -d.placements.get(c, 0), c))
+    parts = [f"{label(PlacementChannel(c))} {d.placements.get(c, 0):,} new, {d.clicks.get(c, 0):,} clicks"
+             for c in channels]
+    a = d.activity
+    parts.append(f"sales {a.deal_stories:,} stor{'y' if a.deal_stories == 1 else 'ies'} used "
+                 f"{a.deal_uses:,} time{'' if a.deal_uses == 1 else 's'} in deals")
+    return "Usage and clicks by channel: " + "; ".join(parts) + "."
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{rounded(value * 100)}%"
+
+
+def quiet_card(d: Digest) -> Card:
+    """One line for a period in which nothing happened, instead of a page of zeros."""
+    when = d.period.label.removesuffix(f" {d.period.year}") if d.period.kind == "monthly" else d.period.label
+    return Card(title=f"Advocacy digest: {d.period.label}" + (" so far" if d.partial else ""),
+                body=[f"No advocacy activity in {when}."])
+
+
 def digest_card(d: Digest) -> Card:
     """The digest as a neutral card: readable without the chart and within Block Kit and Adaptive Card limits."""
+    if d.quiet:
+        return quiet_card(d)
     a, b = d.activity, d.previous_activity
+    deal, before = d.deals, d.previous_deals
     prev = d.previous.short
     title = f"Advocacy digest: {d.period.label}" + (" so far" if d.partial else "")
-    rating = f", average {a.rating_sum / a.reviews:.1f} of 5" if a.reviews else ""
+    average = average_rating(a)
+    rating = f", average {rounded(average, 1)} of 5" if average is not None else ""
     score, previous_score = nps_score(d.nps), nps_score(d.previous_nps)
-    nps_fact = _signed(score)
+    nps_fact = signed(score)
     if score is not None and previous_score is not None:
-        nps_fact += f" ({_change(score, previous_score, lambda v: f'{v:.0f}')})"
+        nps_fact += f" ({_change(score, previous_score)})"
     facts = [
         Fact("Wins flagged", f"{a.wins:,} ({_change(a.wins, b.wins)})"),
         Fact("Stories published", f"{a.published:,} ({_change(a.published, b.published)})"),
         Fact("NPS", nps_fact),
         Fact("Reviews", f"{a.reviews:,}{rating} ({_change(a.reviews, b.reviews)})"),
-        Fact("Referrals", f"{a.referrals_made:,} made, {a.referrals_converted:,} converted "
-                          f"({_change(a.referrals_made, b.referrals_made)})"),
-        Fact("Stories used in deals", f"{a.deal_stories:,} in {a.deal_uses:,} opportunit"
-                                      f"{'y' if a.deal_uses == 1 else 'ies'} ({_change(a.deal_uses, b.deal_uses)})"),
-        Fact("Pipeline influenced", f"{_num(a.pipeline)} ({_change(a.pipeline, b.pipeline)})"),
-        Fact("Revenue influenced", f"{_num(a.revenue)} won ({_change(a.revenue, b.revenue)})"),
+        Fact("Referrals", f"{a.referrals_made:,} made, {a.referrals_converted:,} converted, "
+                          f"{_num(a.referral_revenue)} revenue ({_change(a.referrals_made, b.referrals_made)})"),
+        Fact("Revenue influenced", f"{_num(deal.revenue)} won with proof ({_change(deal.revenue, before.revenue)})"),
+        Fact("Close rate", f"{_rate(close_rate(deal.proof_won, deal.proof_lost))} with proof, "
+                           f"{_rate(close_rate(deal.won, deal.lost))} all deals"),
+        Fact("Pipeline influenced", f"{_num(deal.pipeline)} in {deal.opportunities:,} opportunit"
+                                    f"{'y' if deal.opportunities == 1 else 'ies'} "
+                                    f"({_change(deal.pipeline, before.pipeline)})"),
     ]
-    trend = ", ".join(f"{p.short} {_signed(nps_score(n)) if n.responses else '–'}" for p, n in d.nps_trend)
+    trend = ", ".join(f"{p.short} {signed(nps_score(n)) if n.responses else '–'}" for p, n in d.nps_trend)
     n = d.nps
-    nps_line = (f"NPS {_signed(score)}: {_pct(n.promoters, n.responses)} promoters, "
+    nps_line = (f"NPS {signed(score)}: {_pct(n.promoters, n.responses)} promoters, "
                 f"{_pct(n.detractors, n.responses)} detractors, {n.responses:,} answers "
-                f"({prev}: {_signed(previous_score)}). " if n.responses else "No NPS answers this period. ")
-    placements = ", ".join(f"{label(PlacementChannel(c))} {v:,}" for c, v in
-                           sorted(d.placements.items(), key=lambda kv: (-kv[1], kv[0])))
+                f"({prev}: {signed(previous_score)}). " if n.responses else "No NPS answers this period. ")
     thanks = []
     if d.advocates:
         thanks.append(f"Most stories and referrals from {_people(d.advocates)}.")
@@ -243,7 +310,8 @@ def digest_card(d: Digest) -> Card:
         f"Funnel: {_funnel(a)}.\n{prev}: {_funnel(b)}.",
         f"Cycle times, median / 90th percentile: {_cycle_text(d.cycles)}.\n{prev}: {_cycle_text(d.previous_cycles)}.",
         f"{nps_line}Trend: {trend}.",
-        f"Placements: {placements or 'none'}.",
+        _deals_text(deal),
+        _usage_text(d),
         ("Thank you! " + " ".join(thanks)) if thanks else "No wins or stories to thank anyone for yet.",
         _coverage_text(d.coverage),
         stuck,
@@ -308,7 +376,7 @@ def post_digest(core: Core, period: Period, requested_by: str = "scheduler", cha
         raise _already(period, runs[0], core.config.tz)
     digest = build_digest(core, period)
     card = digest_card(digest)
-    if chart is not None:
+    if chart is not None and not digest.quiet:
         card.image = chart(digest)
     attempt = len(runs)
     while True:
@@ -331,9 +399,20 @@ def due_period(kind: str, fired_at: datetime, tz) -> Period:
     return containing(fired_at, tz, kind).previous()
 
 
+FIRST_STARTED = "first_started_at"
+
+
+def first_started(core: Core) -> datetime:
+    """When the bot was first started on this database (recorded now if nobody recorded it before)."""
+    with core.unit() as unit:
+        oq.record_fact_once(unit.repo.session, FIRST_STARTED, "", unit.now)
+        return oq.fact(unit.repo.session, FIRST_STARTED).at
+
+
 def post_due(core: Core, period: Period, chart: ChartMaker | None = None) -> Posted | None:
-    """Post a scheduled digest unless it was posted already (by this replica, another one, or a person)."""
-    if posted_runs(core, period):
+    """Post a scheduled digest unless it was posted already (by this replica, another one, or a person),
+    or the period ended before the bot was first started (a new installation reports nothing it did not see)."""
+    if period.end_utc <= first_started(core) or posted_runs(core, period):
         return None
     try:
         return post_digest(core, period, "scheduler", chart)

@@ -32,7 +32,7 @@ def test_preview_prints_the_digest_and_writes_the_chart(env):
     result = runner.invoke(app, ["digest", "preview", "--period", "2025-Q3", "--chart", str(env / "chart.png")])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Advocacy digest: Q3 2025\n")
-    assert "Funnel: Wins flagged 0" in result.output and "Compared with Q2 2025." in result.output
+    assert "No advocacy activity in Q3 2025." in result.output
     assert png_size((env / "chart.png").read_bytes()) == (900, 340)
 
 
@@ -58,7 +58,9 @@ def test_send_posts_once_refuses_a_repeat_and_again_posts_once_more(env):
     engine = make_engine(f"sqlite:///{env / 'cli.db'}")
     assert [r.period for r in rows(engine, m.DigestRun)] == ["2025-10", "2025-10#2"]
     posts = [r for r in rows(engine, m.OutboxMessage) if r.effect["purpose"] == "digest"]
-    assert len(posts) == 2 and all(p.effect["card"]["image"]["png_base64"] for p in posts)
+    # nothing happened in October 2025: one line, no chart of zeros
+    assert len(posts) == 2 and all(p.effect["card"]["body"] == ["No advocacy activity in October."] and
+                                   not p.effect["card"].get("image") for p in posts)
 
 
 def test_send_refuses_a_period_that_is_not_over(env):

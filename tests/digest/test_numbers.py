@@ -8,7 +8,7 @@ from tests.conftest import TEST_CONFIG, clean
 from tests.digest import world
 from workflows.config import parse_config
 from workflows.core import Core
-from workflows.digest import build_digest, nps_score
+from workflows.digest import build_digest, close_rate, nps_score
 from workflows.periods import parse_period
 
 
@@ -56,14 +56,37 @@ def test_nps_for_the_period_and_six_month_trend(october):
                      ("2026-09", 0), ("2026-10", pytest.approx(100 / 6))]
 
 
-def test_reviews_referrals_deals_and_placements(october):
-    d, _ = october
-    a, b = d.activity, d.previous_activity
-    assert (a.reviews, a.rating_sum, b.reviews, b.rating_sum) == (2, 9, 1, 3)
-    assert (a.referrals_made, a.referrals_converted, b.referrals_made) == (2, 1, 1)
-    assert (a.deal_uses, a.deal_stories, a.pipeline, a.revenue) == (3, 2, 250000, 200000)
-    assert (b.deal_uses, b.pipeline, b.revenue) == (1, 20000, 0)
+def test_reviews_count_rated_stories_and_confirmed_site_reviews_once_per_ask(october):
+    a, b = october[0].activity, october[0].previous_activity
+    # stories rated 5 and 4; site reviews rated 3, unrated, 5 (the G2 review of the story rated 5 is not counted twice)
+    assert (a.reviews, a.rated, a.rating_sum) == (5, 4, 17)
+    assert (b.reviews, b.rated, b.rating_sum) == (2, 2, 7)  # a story rated 3, a G2 review rated 4 on 30 Sep BST
+
+
+def test_referrals_made_converted_and_their_revenue(october):
+    a, b = october[0].activity, october[0].previous_activity
+    assert (a.referrals_made, a.referrals_converted, a.referral_revenue, b.referrals_made) == (2, 1, 40000, 1)
+
+
+def test_deal_outcomes_with_and_without_proof(october):
+    d = october[0].deals
+    assert (d.won, d.lost, d.withdrawn, d.closed, d.won_amount) == (4, 3, 2, 9, 200000)
+    assert (d.proof_won, d.proof_lost, d.proof_withdrawn, d.revenue) == (2, 1, 1, 150000)  # O1 120k + O3 30k
+    assert close_rate(d.proof_won, d.proof_lost) == pytest.approx(2 / 3)
+    assert close_rate(d.won, d.lost) == pytest.approx(4 / 7)
+    assert d.cycle_with_proof.median == pytest.approx((80 + 20.5625) / 2, abs=1e-4)
+    assert d.cycle_without_proof.median == pytest.approx((10 + 122.5625) / 2, abs=1e-4)
+    # pipeline: opportunities where proof was used in October, at the deal's amount (O1 120k, O2 50k)
+    assert (d.opportunities, d.pipeline) == (2, 170000)
+    before = october[0].previous_deals
+    assert (before.won, before.proof_won, before.revenue, before.opportunities, before.pipeline) == (1, 0, 0, 2, 100000)
+
+
+def test_usage_and_clicks_by_channel(october):
+    d = october[0]
+    assert (d.activity.deal_uses, d.activity.deal_stories) == (3, 2)
     assert d.placements == {"website": 1, "sales_deck": 1}
+    assert d.clicks == {"website": 3, "sales_deck": 2}  # 23:59 UTC on 31 Oct is October; midnight is November
 
 
 def test_people_thanked_coverage_and_stuck_items(october):
@@ -90,7 +113,8 @@ def test_quarter_adds_up_its_months(world_core):
 def test_an_empty_period_has_zeros_and_no_percentiles(world_core):
     core = world_core[0]
     d = build_digest(core, parse_period("2025-01", core.config.tz), now=world.NOW)
-    assert d.activity.wins == 0 and d.activity.pipeline == 0
+    assert d.activity.wins == 0 and d.deals.pipeline == 0 and d.deals.cycle_with_proof.median is None
+    assert d.quiet and d.clicks == {}
     assert d.cycles.review.median is None and d.nps.responses == 0 and nps_score(d.nps) is None
     assert d.placements == {} and d.advocates == [] and d.flaggers == []
     # coverage counts proof approved before the period ended: none yet in January 2025

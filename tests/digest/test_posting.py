@@ -21,7 +21,7 @@ from tests.digest import world
 from tests.digest.test_card import png_size
 from workflows.config import parse_config
 from workflows.core import Core
-from workflows.digest import post_digest
+from workflows.digest import FIRST_STARTED, first_started, post_digest
 from workflows.effects import Card
 from workflows.errors import Conflict, InvalidInput
 from workflows.periods import parse_period
@@ -29,6 +29,12 @@ from workflows.periods import parse_period
 
 def digest_rows(engine):
     return [r for r in rows(engine, m.OutboxMessage) if r.effect["purpose"] == "digest"]
+
+
+def started(core, when: datetime = datetime(2026, 6, 1, tzinfo=UTC)) -> None:
+    """The bot was first started long before the periods these tests post."""
+    with core.unit() as unit:
+        unit.repo.add(m.ProgramFact(key=FIRST_STARTED, at=when))
 
 
 def test_post_claims_the_period_and_queues_the_card_with_its_chart(core, engine):
@@ -96,6 +102,7 @@ def test_racing_posters_post_once_and_racing_reposts_each_post_once(core, engine
 
 
 def test_cron_run_posts_the_month_that_just_ended(core, engine, clock):
+    started(core)
     clock.current = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     run_digest(core, "monthly")
     run_digest(core, "monthly")  # a second replica firing at the same time
@@ -106,6 +113,7 @@ def test_cron_run_posts_the_month_that_just_ended(core, engine, clock):
 
 
 def test_catch_up_posts_only_what_was_due(core, engine, clock):
+    started(core)
     triggers = {"monthly": make_trigger("0 9 1 * *", core.config.tz)}
     clock.current = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # before 09:00 on the 1st: September was due
     catch_up(core, triggers)
@@ -141,6 +149,7 @@ def test_scheduler_off_registers_nothing_to_run(core):
 
 
 async def test_scheduler_runs_registered_jobs_and_the_digest_catch_up(core, engine):
+    started(core)
     ctx = _ctx(core)
     mount(None, ctx)
     ticks = []
@@ -161,3 +170,19 @@ async def test_scheduler_runs_registered_jobs_and_the_digest_catch_up(core, engi
     assert len(ticks) >= 3
     # the fixture clock says 10 Nov 2026: the catch-up at start posted October and Q3
     assert sorted(r.period for r in rows(engine, m.DigestRun)) == ["2026-10", "2026-Q3"]
+
+
+def test_first_start_on_an_empty_database_posts_no_old_periods(core, engine, clock):
+    """Started on 10 Nov: October and Q3 ended before, so nothing is posted; November is, as one line."""
+    triggers = {kind: make_trigger(cron, core.config.tz) for kind, cron in (("monthly", "0 9 1 * *"),
+                                                                            ("quarterly", "0 9 1 1,4,7,10 *"))}
+    catch_up(core, triggers)
+    run_digest(core, "monthly")
+    assert rows(engine, m.DigestRun) == [] and digest_rows(engine) == []
+    assert first_started(core) == datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+    clock.current = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    catch_up(core, triggers)
+    assert [r.period for r in rows(engine, m.DigestRun)] == ["2026-11"]
+    [row] = digest_rows(engine)
+    card = Card.from_dict(row.effect["card"])
+    assert card.body == ["No advocacy activity in November."] and card.image is None

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,8 @@ from sqlmodel import Session, select
 
 from storage import models as m
 from storage.db import make_engine
+from storage.migrate import upgrade
+from workflows.digest import FIRST_STARTED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +31,14 @@ def replica_db(pg_url):
     admin = pg_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:  # first started long ago, so the last month and quarter are due
+        session.add(m.ProgramFact(key=FIRST_STARTED, at=datetime(2020, 1, 1, tzinfo=UTC)))
+        session.commit()
+    engine.dispose()
+    yield url
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from storage import models as m
-from workflows.states import AskState, NominationState, PlacementChannel, ReferralState, StoryState
+from workflows.states import (AskState, DealOutcome, NominationState, PlacementChannel, ReferralState, ReviewSite,
+                              StoryState)
 
 NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
 
@@ -93,7 +94,7 @@ def build(engine) -> dict:
         nps(0, "2026-05-15 10:00")
         nps(10, "2026-04-15 10:00")  # before the six-month trend
 
-        add(m.Referral(account_id=acme.id, contact_id=dana.id, code="R1", referred_company="Zed",
+        add(m.Referral(account_id=acme.id, contact_id=dana.id, code="R1", referred_company="Zed", amount=40000,
                        state=ReferralState.CONVERTED, created_at=at("2026-10-04 10:00"),
                        converted_at=at("2026-10-25 10:00")))
         add(m.Referral(account_id=beta.id, code="R2", referred_company="Yak", created_at=at("2026-10-09 10:00")))
@@ -108,12 +109,45 @@ def build(engine) -> dict:
         used(s2, "O1", 100000, True, "2026-10-12 10:00")
         used(s3, "O3", 20000, False, "2026-09-26 10:00")
 
-        def placed(st, channel, when):
-            add(m.Placement(story_id=st.id, channel=channel, url="https://x.test", tracked_url="https://x.test",
-                            published_by="U0MARKET", published_at=at(when)))
+        used(s2, "O4", 70000, False, "2026-09-20 10:00")
 
-        placed(s1, PlacementChannel.WEBSITE, "2026-10-06 23:30")
-        placed(s1, PlacementChannel.SALES_DECK, "2026-10-07 10:00")
-        placed(s3, PlacementChannel.SOCIAL, "2026-11-01 00:00")
+        def deal(opp, outcome, amount, closed=None, opened=None, created="2026-09-01 10:00"):
+            add(m.Deal(opportunity_id=opp, outcome=outcome, amount=amount, closed_at=at(closed) if closed else None,
+                       opened_at=at(opened) if opened else None, created_at=at(created), updated_at=at(created)))
+
+        # October: 9 closed, 4 of them with proof (O…); won cycles: O1 80 d, O3 20.5625 d, N1 10 d, N2 122.5625 d
+        deal("O1", DealOutcome.WON, 120000, "2026-10-20 10:00", "2026-08-01 10:00")
+        deal("O2", DealOutcome.LOST, 50000, "2026-10-25 10:00", "2026-09-01 10:00")
+        deal("O3", DealOutcome.WON, 30000, "2026-09-30 23:30", "2026-09-10 10:00")  # 00:30 BST on 1 Oct
+        deal("O4", DealOutcome.WITHDRAWN, 70000, "2026-10-15 10:00", "2026-09-15 10:00")
+        deal("N1", DealOutcome.WON, 10000, "2026-10-11 10:00", "2026-10-01 10:00")
+        deal("N2", DealOutcome.WON, 40000, "2026-10-31 23:30", "2026-07-01 10:00")  # 23:30 GMT on 31 Oct
+        deal("N3", DealOutcome.LOST, 25000, "2026-10-05 10:00")
+        deal("N7", DealOutcome.LOST, 15000, "2026-10-08 10:00")
+        deal("N4", DealOutcome.WITHDRAWN, 5000, "2026-10-06 10:00")
+        deal("N5", DealOutcome.WON, 5000, "2026-09-15 10:00", "2026-09-01 10:00")  # September
+        deal("N6", DealOutcome.OPEN, 8000)
+
+        def placed(st, channel, when, code):
+            return add(m.Placement(story_id=st.id, channel=channel, url="https://x.test", tracked_url="https://x.test",
+                                   published_by="U0MARKET", published_at=at(when), code=code))
+
+        web = placed(s1, PlacementChannel.WEBSITE, "2026-10-06 23:30", "web1")
+        deck = placed(s1, PlacementChannel.SALES_DECK, "2026-10-07 10:00", "deck1")
+        social = placed(s3, PlacementChannel.SOCIAL, "2026-11-01 00:00", "soc1")
+        for placement, when in ((web, "2026-10-07 09:00"), (web, "2026-10-08 09:00"), (web, "2026-10-31 23:59"),
+                                (web, "2026-11-01 00:00"), (deck, "2026-10-09 09:00"), (deck, "2026-10-10 09:00"),
+                                (social, "2026-11-02 09:00")):
+            add(m.PlacementClick(placement_id=placement.id, clicked_at=at(when)))
+
+        def reviewed(account, site, url, when, rating=None, k=None):
+            add(m.SiteReview(account_id=account.id, ask_id=k.id if k else None, site=site, url=url, rating=rating,
+                             confirmed_at=at(when)))
+
+        reviewed(acme, ReviewSite.G2, "https://g2.test/1", "2026-10-07 10:00", 5, k1)  # s1 counted it already
+        reviewed(beta, ReviewSite.CAPTERRA, "https://capterra.test/2", "2026-10-09 10:00", 3)
+        reviewed(gamma, ReviewSite.TRUSTRADIUS, "https://trustradius.test/3", "2026-10-10 10:00")  # no stars
+        reviewed(delta, ReviewSite.G2, "https://g2.test/4", "2026-10-11 10:00", 5)
+        reviewed(gamma, ReviewSite.G2, "https://g2.test/5", "2026-09-30 22:30", 4)  # September
         s.commit()
         return {"n6": n6.id, "k7": k7.id}
