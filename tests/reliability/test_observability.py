@@ -19,6 +19,7 @@ from tests.conftest import PG_ADMIN_URL, TEST_CONFIG, _pg_reachable
 from tests.core.helpers import flag
 from tests.emulators import teams_activities as ta
 from tests.emulators.server import run_asgi
+from tests.digest.test_posting import started
 from tests.reliability.security_helpers import fresh, world  # noqa: F401
 from tests.slack.conftest import wait_until
 from workflows.config import parse_config
@@ -66,6 +67,7 @@ def test_metrics_count_requests_ack_latency_outbox_deliveries_and_digests(fresh)
         assert teams.post(ta.installation_update(fresh.connector.service_url)).status_code == 202
     flag(fresh.ctx.core)
     wait_until(lambda: fresh.slack_api.calls("chat.postMessage"), what="a delivery")
+    started(fresh.ctx.core)  # first started long before the period, so its digest is due
     run_digest(fresh.ctx.core, "weekly")
     after = wait_until(lambda: (lambda s: s if s.get(("advocacy_deliveries_total", (
         ("outcome", "delivered"), ("platform", "slack")))) else None)(samples(fresh.url)), what="delivery metric")

@@ -103,6 +103,9 @@ async def test_direct_messages_by_object_id_or_known_email(teams, outbox):
 def test_the_digest_is_posted_to_the_digest_channel_with_its_chart(teams):
     teams.install()
     core = teams.core
+    with core.unit() as unit:  # something happened this month, so the digest has a chart
+        account = unit.repo.add(m.Account(name="Acme", name_key="acme", created_at=unit.now))
+        unit.repo.add(m.NpsResponse(account_id=account.id, score=10, responded_at=unit.now))
     post_digest(core, containing(core.now(), core.config.tz), "test", digest_chart)
     [digest] = teams.posts(DIGEST)
     content = card_of(digest)
