@@ -23,6 +23,7 @@ from bot.routines import mount as mount_routines
 from bot.logs import refusal, request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
+from bot.shortlinks import mount as mount_shortlinks
 from bot.slack.app import mount as mount_slack
 from bot.teams.surface import mount as mount_teams
 from bot.webhooks import mount as mount_webhooks
@@ -41,6 +42,7 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
     mount_routines,
     mount_scheduler,
     mount_webhooks,
+    mount_shortlinks,
 ]
 
 

@@ -18,7 +18,7 @@ from workflows.guards import load, transition
 from workflows.links import BadLink
 from workflows.states import (PLACEMENT_NEEDS_CONSENT, AskState, ConsentChannel, ConsentScope, Decision,
                               PlacementChannel, PlacementState, Role, StoryState, label)
-from workflows.utm import short_code, tracked_url
+from workflows.utm import short_code, short_link, tracked_url
 
 TEXT_MAX = 3000
 
@@ -197,6 +197,7 @@ def consent_allows(consent: m.Consent | None, channel: PlacementChannel, today: 
 class Published:
     placement: m.Placement
     tracked_url: str
+    short_link: str  # <public_url>/p/<code>: share this one, so visits are counted
 
 
 def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, url: str) -> Published:
@@ -217,6 +218,7 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         link = tracked_url(url, story, account, channel)
         placement = unit.repo.add(m.Placement(story_id=story.id, channel=channel, url=url, tracked_url=link,
                                               code=short_code(), published_by=actor.key, published_at=unit.now))
+        short = short_link(core.config.public_url, placement.code)
         unit.audit("placement", placement.id, "published", actor.key, to_state=PlacementState.LIVE.value, url=url)
         if story.state == StoryState.APPROVED:
             transition(unit, story, "story", (StoryState.APPROVED,), StoryState.PUBLISHED, actor, "published",
@@ -224,12 +226,12 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         note = f"Published on {label(channel).lower()} by {actor.display}: {url}"
         unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
         unit.emit(Effect("post", cards.notice(f"Published: {account.name}'s story", story.title or story.body[:200],
-                                              f"Live on {label(channel).lower()}: {link}"), purpose="wins"))
+                                              f"Live on {label(channel).lower()}: {short}"), purpose="wins"))
         unit.emit(Effect("dm", cards.notice(f"{account.name}'s story is live",
                                             "Thank the advocate for their time (not their opinion).", link,
                                             buttons=[Button("Log a thank-you", "recognition.log", str(story.id))]),
                          person=story.owner))
-    return Published(placement, link)
+    return Published(placement, link, short)
 
 
 def retire_placements(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:
