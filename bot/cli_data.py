@@ -12,8 +12,10 @@ from rich.markup import escape
 from bot.crm import PushRefused, push_advocates
 from workflows import export, identification, imports
 from workflows.errors import DomainError
+from workflows.periods import parse_periods
 
-export_app = typer.Typer(help="Advocate statuses and tags out: CSV, or a push to the CRM.", no_args_is_help=True)
+export_app = typer.Typer(help="Advocate statuses and tags out (CSV, or a push to the CRM); program metrics as CSV.",
+                         no_args_is_help=True)
 
 
 def _cli():
@@ -55,6 +57,26 @@ def export_advocates(file: str = typer.Argument(..., help="CSV file to write, or
     with open(file, "w", encoding="utf-8", newline="") as stream:
         export.write_csv(rows, stream)
     cli.console.print(escape(f"{len(rows)} advocate(s) written to {file}."))
+
+
+@export_app.command("metrics")
+def export_metrics(period: str = typer.Option(..., "--period", help="A month (2026-10), a quarter (2026-Q3), or a "
+                                              "range of either (2026-01..2026-10), in the configured timezone."),
+                   file: str = typer.Argument("-", help="CSV file to write, or - for standard output.")) -> None:
+    """Write the digest's figures as CSV, one row per period (columns in docs/digest.md)."""
+    cli = _cli()
+    core = cli._context().core
+    try:
+        rows = export.metrics(core, parse_periods(period, core.config.tz))
+    except DomainError as exc:
+        cli.err.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(2) from None
+    if file == "-":
+        export.write_metrics_csv(rows, sys.stdout)
+        return
+    with open(file, "w", encoding="utf-8", newline="") as stream:
+        export.write_metrics_csv(rows, stream)
+    cli.console.print(escape(f"{len(rows)} period(s) written to {file}."))
 
 
 @export_app.command("push")

@@ -11,8 +11,10 @@ from typing import IO
 
 from storage import signals as sq
 from workflows.core import Core
+from workflows.digest import Digest, average_rating, build_digest, close_rate, nps_score, rounded
+from workflows.periods import Period
 from workflows.scoring import DETRACTOR_MAX, PROMOTER
-from workflows.states import AskState, CloseLoopState, NominationState, StoryState
+from workflows.states import AskState, CloseLoopState, NominationState, PlacementChannel, StoryState
 
 PUSH_SOURCE = "crm-export"
 COLUMNS = ("account_crm_id", "account_name", "contact_email", "contact_name", "status", "status_since", "tags",
@@ -144,3 +146,67 @@ def mark_pushed(core: Core, rows: list[AdvocateRow]) -> None:
 def push_body(rows: list[AdvocateRow]) -> dict:
     """The JSON posted to crm_callback_url."""
     return {"event": "advocates.changed", "advocates": [row.to_json() for row in rows]}
+
+
+# --- program metrics, per period, for a BI tool -------------------------------------------------
+
+def _metric_columns() -> list[str]:
+    base = ["period", "start", "end", "wins_flagged", "nominations", "asks_sent", "responses", "stories_approved",
+            "stories_published", "nps", "nps_answers", "reviews", "average_rating", "referrals_made",
+            "referrals_converted", "referral_revenue", "revenue_influenced", "deals_won", "deals_lost",
+            "deals_withdrawn", "deals_won_with_proof", "deals_lost_with_proof", "deals_withdrawn_with_proof",
+            "close_rate_with_proof_pct", "close_rate_all_pct", "median_sales_cycle_days_with_proof",
+            "median_sales_cycle_days_without_proof", "pipeline_influenced", "opportunities_with_proof",
+            "stories_used_in_deals", "deal_uses"]
+    channels = [c.value for c in PlacementChannel]
+    return base + [f"placements_{c}" for c in channels] + [f"clicks_{c}" for c in channels]
+
+
+METRIC_COLUMNS = _metric_columns()
+
+
+def _figure(value: float | None, places: int = 0) -> str:
+    return "" if value is None else str(rounded(value, places))
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else str(rounded(rate * 100, 1))
+
+
+def metrics_row(d: Digest) -> dict[str, str | int]:
+    """The digest's figures for one period, as one CSV row (rounded half away from zero)."""
+    a, deal, n = d.activity, d.deals, d.nps
+    cycle = {attr: getattr(deal, attr).median if getattr(deal, attr) else None
+             for attr in ("cycle_with_proof", "cycle_without_proof")}
+    row: dict[str, str | int] = {
+        "period": d.period.key, "start": d.period.start.isoformat(), "end": d.period.end.isoformat(),
+        "wins_flagged": a.wins, "nominations": a.nominations, "asks_sent": a.asks_sent, "responses": a.responses,
+        "stories_approved": a.approved, "stories_published": a.published,
+        "nps": _figure(nps_score(n)), "nps_answers": n.responses,
+        "reviews": a.reviews, "average_rating": _figure(average_rating(a), 2),
+        "referrals_made": a.referrals_made, "referrals_converted": a.referrals_converted,
+        "referral_revenue": _figure(a.referral_revenue, 2), "revenue_influenced": _figure(deal.revenue, 2),
+        "deals_won": deal.won, "deals_lost": deal.lost, "deals_withdrawn": deal.withdrawn,
+        "deals_won_with_proof": deal.proof_won, "deals_lost_with_proof": deal.proof_lost,
+        "deals_withdrawn_with_proof": deal.proof_withdrawn,
+        "close_rate_with_proof_pct": _percent(close_rate(deal.proof_won, deal.proof_lost)),
+        "close_rate_all_pct": _percent(close_rate(deal.won, deal.lost)),
+        "median_sales_cycle_days_with_proof": _figure(cycle["cycle_with_proof"], 1),
+        "median_sales_cycle_days_without_proof": _figure(cycle["cycle_without_proof"], 1),
+        "pipeline_influenced": _figure(deal.pipeline, 2), "opportunities_with_proof": deal.opportunities,
+        "stories_used_in_deals": a.deal_stories, "deal_uses": a.deal_uses,
+    }
+    for channel in PlacementChannel:
+        row[f"placements_{channel.value}"] = d.placements.get(channel.value, 0)
+        row[f"clicks_{channel.value}"] = d.clicks.get(channel.value, 0)
+    return row
+
+
+def metrics(core: Core, periods: list[Period]) -> list[dict[str, str | int]]:
+    return [metrics_row(build_digest(core, period)) for period in periods]
+
+
+def write_metrics_csv(rows: list[dict[str, str | int]], stream: IO[str]) -> None:
+    writer = csv.DictWriter(stream, fieldnames=METRIC_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)

@@ -108,3 +108,22 @@ def parse_period(text: str, tz: ZoneInfo) -> Period:
         return Period(QUARTERLY, int(match[1]), int(match[2]), tz)
     raise InvalidInput(f"Period {text!r} is not one I know: use a month like 2026-10 or a quarter like 2026-Q3.",
                        field="period")
+
+
+MAX_RANGE = 120
+
+
+def parse_periods(text: str, tz: ZoneInfo) -> list[Period]:
+    """'2026-10', or a range of the same kind such as '2026-01..2026-10' or '2025-Q1..2026-Q3', oldest first."""
+    first, _, last = (text or "").partition("..")
+    start = parse_period(first, tz)
+    end = parse_period(last, tz) if last else start
+    if end.kind != start.kind:
+        raise InvalidInput("A range runs from a month to a month, or from a quarter to a quarter.", field="period")
+    periods = [start]
+    while periods[-1] != end:
+        if len(periods) >= MAX_RANGE or periods[-1].start > end.start:
+            raise InvalidInput(f"Give the range oldest first, at most {MAX_RANGE} periods: 2026-01..2026-10.",
+                               field="period")
+        periods.append(periods[-1].next())
+    return periods
