@@ -51,12 +51,17 @@ def export_advocates(file: str = typer.Argument(..., help="CSV file to write, or
     """Write every advocate's status and tags as CSV (columns in docs/data.md)."""
     cli = _cli()
     rows = export.advocates(cli._context().core)
+    _write(file, export.write_csv, rows, "advocate(s)")
+
+
+def _write(file: str, writer, rows: list, what: str) -> None:
+    """CSV to a file (and say so), or to standard output for "-"."""
     if file == "-":
-        export.write_csv(rows, sys.stdout)
+        writer(rows, sys.stdout)
         return
     with open(file, "w", encoding="utf-8", newline="") as stream:
-        export.write_csv(rows, stream)
-    cli.console.print(escape(f"{len(rows)} advocate(s) written to {file}."))
+        writer(rows, stream)
+    _cli().console.print(escape(f"{len(rows)} {what} written to {file}."))
 
 
 @export_app.command("metrics")
@@ -71,12 +76,7 @@ def export_metrics(period: str = typer.Option(..., "--period", help="A month (20
     except DomainError as exc:
         cli.err.print(f"[red]{escape(exc.message)}[/red]")
         raise typer.Exit(2) from None
-    if file == "-":
-        export.write_metrics_csv(rows, sys.stdout)
-        return
-    with open(file, "w", encoding="utf-8", newline="") as stream:
-        export.write_metrics_csv(rows, stream)
-    cli.console.print(escape(f"{len(rows)} period(s) written to {file}."))
+    _write(file, export.write_metrics_csv, rows, "period(s)")
 
 
 @export_app.command("push")
