@@ -122,15 +122,18 @@ def check_config(path: str = typer.Argument(None, help="app.yaml to check (defau
 
 @app.command("demo-data")
 def demo_data(accounts: int = typer.Option(300, min=1, max=100000, help="How many accounts to generate."),
-              seed: int = typer.Option(7, help="Random seed, for a repeatable sample.")) -> None:
-    """Load a realistic sample program, so queues and digests show something without Slack."""
+              seed: int = typer.Option(7, help="Random seed, for a repeatable sample."),
+              months: int = typer.Option(12, min=1, max=60, help="How many months of history to generate.")) -> None:
+    """Load a sample program with months of history, so queues, digests and the chart show something without chat.
+
+    Nothing is posted to chat."""
     from storage.outbox import discard_pending
     from workflows.demo import load_demo
 
     ctx = _context()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Generating demo data", total=accounts)
-        counts = load_demo(ctx.core, accounts=accounts, seed=seed,
+        counts = load_demo(ctx.core, accounts=accounts, seed=seed, months=months,
                            progress=lambda n: progress.update(task, completed=n))
     parked = discard_pending(ctx.core.engine, "demo data is not posted to chat", ctx.core.now())
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" created ({parked} chat posts not sent).")
