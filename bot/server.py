@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import logging
 import time
 import uuid
@@ -18,9 +20,9 @@ from bot import metrics
 from bot.context import BotContext
 from bot.delivery import OutboxWorker
 from bot.intake import mount as mount_intake
-from bot.limits import BodyLimit
+from bot.limits import BodyLimit, path_problem, safe_request_id
 from bot.routines import mount as mount_routines
-from bot.logs import refusal, request_id
+from bot.logs import refusal, refused, request_id
 from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
 from bot.shortlinks import mount as mount_shortlinks
@@ -48,6 +50,33 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
 
 # inbound chat requests whose answer time is the platform's ack (Slack's is observed by its handler)
 ACK_ROUTES = {"/api/messages": "teams"}
+
+
+# on every answer, JSON included; HSTS only when the request arrived over https (directly or via a trusted proxy)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()",
+}
+HSTS = "max-age=31536000"
+
+
+def _secure(response, request: Request):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.scheme == "https":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _is_operator(request: Request, token: str) -> bool:
+    """A caller on this machine, or one sending `Authorization: Bearer <METRICS_TOKEN>`."""
+    sent = request.headers.get("authorization", "").encode()
+    if token and hmac.compare_digest(sent, f"Bearer {token}".encode()):
+        return True
+    try:
+        return ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:
+        return False
 
 
 def _route(request: Request) -> str:
@@ -86,10 +115,15 @@ def create_app(ctx: BotContext) -> FastAPI:
 
     @app.middleware("http")
     async def _request_context(request: Request, call_next):
-        request_id.set(request.headers.get("x-request-id") or uuid.uuid4().hex[:16])
+        request_id.set(safe_request_id(request.headers.get("x-request-id")) or uuid.uuid4().hex[:16])
         started = time.perf_counter()
+        unreadable = path_problem(request.scope)
         try:
-            response = await call_next(request)
+            if unreadable:
+                refused(request.scope, unreadable)
+                response = JSONResponse({"error": unreadable}, status_code=400)
+            else:
+                response = await call_next(request)
         except Exception:
             log.exception("unhandled error on %s %s", request.method, _route(request))
             response = JSONResponse({"error": "internal error"}, status_code=500)
@@ -103,19 +137,28 @@ def create_app(ctx: BotContext) -> FastAPI:
         reason = refusal(request.scope)
         log.log(level, "%s %s %s %.1fms%s", request.method, route, status, elapsed * 1000,
                 f" refused: {reason}" if reason else "")
-        return response
+        return _secure(response, request)
+
+    metrics_token = ctx.settings.metrics_token.get_secret_value()
 
     @app.get("/healthz")
-    async def healthz():
+    async def healthz(request: Request):
+        """ok / unavailable for anyone; the database and surface detail for operators only."""
+        detail = _is_operator(request, metrics_token)
         try:
             await asyncio.to_thread(ping, ctx.core.engine)
         except Exception as exc:
             log.error("health check failed: %s", type(exc).__name__)
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return {"status": "ok", "database": "ok", "surfaces": ctx.surfaces}
+            return JSONResponse({"status": "unavailable"} | ({"database": "unreachable"} if detail else {}),
+                                status_code=503)
+        return {"status": "ok"} | ({"database": "ok", "surfaces": ctx.surfaces} if detail else {})
 
     @app.get("/metrics")
-    async def prometheus():
+    async def prometheus(request: Request):
+        if not _is_operator(request, metrics_token):
+            refused(request.scope, "metrics need Authorization: Bearer <METRICS_TOKEN> or a local caller")
+            return JSONResponse({"error": "send Authorization: Bearer <METRICS_TOKEN>"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr = SecretStr("")
     teams_tenant_id: str = ""
     webhook_secret: SecretStr = SecretStr("")
+    metrics_token: SecretStr = SecretStr("")  # lets a remote scraper read /metrics and /healthz detail
     log_level: str = "INFO"
     scheduler: bool = True  # run the digest and nudge schedule in this process
     outbox_poll_seconds: float = 1.0
@@ -41,5 +42,5 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value set, for the log redactor."""
         values = [self.advocacy_secret, self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                  self.teams_app_password, self.webhook_secret]
+                  self.teams_app_password, self.webhook_secret, self.metrics_token]
         return [v.get_secret_value() for v in values if v.get_secret_value()]

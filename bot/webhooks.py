@@ -10,18 +10,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
-import logging
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from bot.context import BotContext
+from bot.limits import UNIX_SECONDS, BadInput, read_json, refuse
 from workflows import imports, sales
 from workflows.errors import DomainError
-
-log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300
 TIMESTAMP_HEADER = "x-webhook-timestamp"
@@ -40,19 +37,13 @@ def verify(secret: str, headers, body: bytes, now: float) -> str | None:
     signature = headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not signature:
         return f"unsigned: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}"
-    try:
-        sent = int(timestamp)
-    except ValueError:
+    if not UNIX_SECONDS.fullmatch(timestamp):
         return f"{TIMESTAMP_HEADER} must be Unix seconds"
-    if abs(now - sent) > WINDOW_SECONDS:
+    if abs(now - int(timestamp)) > WINDOW_SECONDS:
         return "timestamp outside the 5-minute window (a replay, or the sender's clock is off)"
     if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
         return "bad signature"
     return None
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def mount(app: FastAPI, ctx: BotContext) -> None:
@@ -64,22 +55,21 @@ def mount(app: FastAPI, ctx: BotContext) -> None:
 
     async def handle(request: Request, model: type[BaseModel], receive, kind: str) -> JSONResponse:
         if not secret:
-            return _error(503, "webhooks are off: set WEBHOOK_SECRET on the bot")
+            return refuse(request.scope, 503, "webhooks are off: set WEBHOOK_SECRET on the bot")
         body = await request.body()
         problem = verify(secret, request.headers, body, core.now().timestamp())
         if problem:
-            log.warning("webhook %s refused: %s", kind, problem)
-            return _error(401, problem)
+            return refuse(request.scope, 401, f"webhook {kind} not verified: {problem}", problem)
         try:
-            event = model.model_validate(json.loads(body))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "body is not JSON")
+            event = model.model_validate(read_json(body))
+        except BadInput as exc:
+            return refuse(request.scope, 400, str(exc))
         except ValidationError as exc:
-            return _error(422, imports.validation_message(exc))
+            return refuse(request.scope, 422, f"{exc.error_count()} invalid field(s)", imports.validation_message(exc))
         try:
             result = await asyncio.to_thread(receive, core, event)
         except DomainError as exc:
-            return _error(422, exc.message)
+            return refuse(request.scope, 422, f"not accepted ({type(exc).__name__})", exc.message)
         return JSONResponse(result)
 
     @router.post("/webhooks/nps")

@@ -45,8 +45,12 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 def make_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
-    """Create an engine for a database URL with the right settings for its backend."""
+    """Create an engine for a database URL with the right settings for its backend.
+
+    SQL parameters hold customer names and words: errors never show them (`hide_parameters`).
+    """
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_setup(engine)

@@ -14,7 +14,6 @@ from typing import Awaitable, Callable
 
 import aiohttp
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
@@ -23,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import metrics
 from bot.context import BotContext
 from bot.environment import slack_missing
-from bot.logs import refused
+from bot.limits import BadInput, control_character, refuse
 from bot.slack.listeners import register_all
 from bot.slack.middleware import Directory, actor_middleware, on_error
 from bot.slack.sender import SlackSender
@@ -120,18 +119,21 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
         body = await request.body()
         unverified = problem(signing_secret, request.headers, body)
         if unverified:
-            refused(request.scope, f"not from Slack: {unverified}")
-            return JSONResponse({"error": "invalid request"}, status_code=401)
+            return refuse(request.scope, 401, f"not from Slack: {unverified}", "invalid request")
         try:  # Bolt parses the body, and fails on non-object JSON or binary
             bolt_request = mark_verified(to_async_bolt_request(request, body))
+            hostile = control_character(bolt_request.body)
+        except BadInput as exc:
+            return refuse(request.scope, 400, str(exc))
         except (ValueError, AttributeError, TypeError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            refused(request.scope, f"unreadable Slack request ({type(exc).__name__})")
-            return JSONResponse({"error": "unreadable request"}, status_code=400)
+            return refuse(request.scope, 400, f"unreadable Slack request ({type(exc).__name__})", "unreadable request")
+        if hostile:
+            return refuse(request.scope, 400, f"{hostile} holds a control character")
         try:  # a signed payload of the wrong shape breaks Bolt's listener matching
             response = to_starlette_response(await app.async_dispatch(bolt_request))
-        except Exception:
-            log.exception("could not handle a Slack request")
-            return JSONResponse({"error": "could not handle this request"}, status_code=400)
+        except Exception as exc:
+            return refuse(request.scope, 400, f"Slack payload of an unexpected shape ({type(exc).__name__})",
+                          "could not handle this request")
         metrics.ACK_LATENCY.labels("slack").observe(time.perf_counter() - started)
         return response
 

@@ -17,11 +17,12 @@ from typing import Callable, Mapping
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.limits import UNIX_SECONDS
+
 WINDOW_SECONDS = 300
 TIMESTAMP_HEADER = "x-slack-request-timestamp"
 SIGNATURE_HEADER = "x-slack-signature"
 VERIFIED = "advocacy_request_verified"
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
@@ -37,7 +38,7 @@ def problem(secret: str, headers: Mapping[str, str], body: bytes, now: Callable[
     sent = headers.get(SIGNATURE_HEADER, "")
     if not timestamp:
         return "no timestamp"
-    if not _TIMESTAMP.fullmatch(timestamp):
+    if not UNIX_SECONDS.fullmatch(timestamp):
         return "timestamp is not Unix seconds"
     if abs(now() - int(timestamp)) > WINDOW_SECONDS:
         return "timestamp outside the 5-minute window"

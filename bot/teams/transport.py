@@ -47,6 +47,8 @@ from microsoft_agents.hosting.core.security import OutboundHostValidator
 from microsoft_agents.hosting.fastapi import CloudAdapter, jwt_authorization_decorator, start_agent_process
 from microsoft_agents.hosting.msteams import TeamsAgentExtension
 
+from bot.limits import BadInput, read_json, refuse
+
 logger = logging.getLogger(__name__)
 
 FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
@@ -175,6 +177,11 @@ def _no_app_id_warning(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("App ID is not provided")
 
 
+def _no_activity_echo(record: logging.LogRecord) -> bool:
+    """The SDK logs a rejected activity with its text and a traceback; /api/messages refuses it in one line."""
+    return not record.getMessage().startswith("Validation error for Activity")
+
+
 def _auth_config(credentials: TeamsCredentials) -> AgentAuthConfiguration:
     if credentials.anonymous:
         return AgentAuthConfiguration(anonymous_allowed=True)  # off by default: 401 without a token
@@ -222,6 +229,9 @@ class TeamsRuntime:
 
     def __init__(self, credentials: TeamsCredentials | None = None):
         self.credentials = credentials = credentials or TeamsCredentials()
+        activity_logger = logging.getLogger("microsoft_agents.activity.activity")
+        if _no_activity_echo not in activity_logger.filters:
+            activity_logger.addFilter(_no_activity_echo)
         if credentials.anonymous:
             sdk_logger = logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client")
             if _no_app_id_warning not in sdk_logger.filters:
@@ -257,20 +267,21 @@ class TeamsRuntime:
             except Exception as exc:
                 if getattr(request.state, "claims_identity", None) is not None:
                     raise  # the token was accepted: this is not an authentication problem
-                logger.warning("Refused a Teams activity whose token could not be read (%s)", type(exc).__name__)
-                return JSONResponse({"error": "Unauthorized"}, status_code=401)
+                return refuse(request.scope, 401, f"Teams token could not be read ({type(exc).__name__})",
+                              "Unauthorized")
 
         @jwt_authorization_decorator
         async def api_messages(request: Request) -> Response:
             if self.credentials.anonymous and not _is_local(request):
-                logger.warning("Refused an unauthenticated Teams activity from another machine")
-                return JSONResponse({"error": ANONYMOUS_REMOTE}, status_code=403)
+                return refuse(request.scope, 403, "Teams anonymous mode: not a local caller", ANONYMOUS_REMOTE)
             try:
+                read_json(await request.body())  # hostile JSON is refused before the SDK parses it
                 _drop_top_level_nulls(await request.json())
                 return await start_agent_process(request, self.app, self.adapter)
+            except BadInput as exc:
+                return refuse(request.scope, 400, f"invalid Teams activity: {exc}")
             except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
-                logger.warning("Rejected Teams activity: %s", type(exc).__name__)
-                return JSONResponse({"error": "Invalid activity"}, status_code=400)
+                return refuse(request.scope, 400, f"invalid Teams activity ({type(exc).__name__})", "Invalid activity")
 
     # proactive ----------------------------------------------------------------------------------
 

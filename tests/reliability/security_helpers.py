@@ -8,6 +8,7 @@ Secrets are set to recognisable values so a test can look for them in logs and a
 from __future__ import annotations
 
 import io
+import json
 import logging
 import time
 from contextlib import contextmanager
@@ -140,3 +141,12 @@ def captured_logs(secrets: list[str]):
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def refusal_lines(log_text: str, request_ids) -> dict[str, list[tuple[str, str]]]:
+    """(level, message) of each line at INFO or above logged for each request id; a traceback fails the test."""
+    lines = [json.loads(line) for line in log_text.splitlines()]
+    assert "Traceback" not in log_text and not any("exc_info" in line for line in lines), log_text[-3000:]
+    return {rid: [(line["level"], line["message"]) for line in lines
+                 if line["request_id"] == rid and line["level"] != "DEBUG"]
+            for rid in request_ids}

@@ -167,6 +167,7 @@ def test_malformed_payloads_on_every_route(fresh, tally):
         for run in (slack, teams, webhooks, pages):
             run()
     client.close()
+    open("/tmp/sec/fuzz.log", "w").write(logs.getvalue())
     lines = [json.loads(line) for line in logs.getvalue().splitlines()]
     logged = {line["request_id"] for line in lines if line["level"] in ("INFO", "WARNING", "ERROR")}
     assert set(tally.refused_ids) <= logged, "a refused request left no log line"
