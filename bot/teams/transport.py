@@ -17,7 +17,6 @@ from typing import Any, Mapping
 
 import aiohttp
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from microsoft_agents.activity import (
