@@ -43,7 +43,7 @@ def generate(scale: float = 1.0, seed: int = 1) -> dict[type[SQLModel], list[tup
              _ts(rng)) for i in range(1, n_noms + 1)]
     asks = [(i, i, rng.randint(1, n_accounts), None, rng.choice(["short_quote", "case_study", "star_review"]),
              "Hi there", rng.choice(["drafted", "sent", "responded", "declined", "expired"]), rng.choice(OWNERS),
-             "", f"nonce{i}", _ts(rng), None, None, _ts(rng)) for i in range(1, n_asks + 1)]
+             "", f"nonce{i}", None, _ts(rng), None, None, _ts(rng)) for i in range(1, n_asks + 1)]
     stories, consents = [], []
     for i in range(1, n_stories + 1):
         created = _ts(rng)

@@ -1,11 +1,17 @@
 """Time the leadership digest on a large program, next to hand-written SQL computing the same aggregates.
 
     python bench/digest.py [--scale 0.1] [--engines sqlite,postgres] [--pg postgresql://postgres@127.0.0.1/postgres]
+                           [--history-wins 10000000]
 
 At scale 1: 50k accounts, 1M wins, 700k nominations, 300k asks, 200k stories, 200k NPS answers,
-spread over three years; the digest is for October 2026 (Europe/London). Data is generated in
-process and bulk loaded (executemany on SQLite, COPY on PostgreSQL) into a throwaway database.
+500k deals (50k uses of stories in them), 2M placement clicks, 20k site reviews, spread over three
+years; the digest is for October 2026 (Europe/London). Data is generated in process and bulk loaded
+(executemany on SQLite, COPY on PostgreSQL) into a throwaway database.
 Targets: the digest's numbers in at most 2x the raw aggregates, and under 2 s.
+
+With --history-wins N, the same database then gets older wins (before the three years) until it holds
+N wins, and the digest of the same month is timed again: it should cost what the month costs, not what
+the history costs (target: at most 1.3x the time with 1M wins).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from workflows.periods import parse_period  # noqa: E402
 NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
 START = datetime(2023, 11, 1, tzinfo=UTC)
 SPAN = (NOW - START).total_seconds()
+HISTORY_START = datetime(2013, 11, 1, tzinfo=UTC)
 DAY = 86400.0
 CONFIG = parse_config({"timezone": "Europe/London", "channels": {"slack": {"digest": "C0LEAD"}}})
 PERIOD = parse_period("2026-10", CONFIG.tz)
@@ -92,17 +99,29 @@ def generate(scale: float, seed: int = 1) -> dict[str, tuple[list[str], list[tup
     nps = [(i, rng.randint(1, n_accounts), min(10, max(0, int(rng.gauss(8, 2.5)))), moment())
            for i in range(1, int(200_000 * scale) + 1)]
     published = [s for s in stories if s[11] is not None]
-    placements = [(i, s[0], rng.choice(CHANNELS), "https://x.test", "https://x.test", "live", "U0MKT", s[11])
+    placements = [(i, s[0], f"c{i}", rng.choice(CHANNELS), "https://x.test", "https://x.test", "live", "U0MKT", s[11])
                   for i, s in enumerate(published, 1)]
     usable = [s for s in stories if s[10] is not None]
-    deals = [(i, rng.choice(usable)[0], f"OPP{i}", float(rng.randint(1, 200) * 1000), rng.random() < 0.3, "U0SALES",
-              moment()) for i in range(1, int(50_000 * scale) + 1)] if usable else []
+    n_deals = int(500_000 * scale)
+    uses = [(i, rng.choice(usable)[0], f"OPP{rng.randint(1, n_deals)}", float(rng.randint(1, 200) * 1000), False,
+             "U0SALES", moment()) for i in range(1, int(50_000 * scale) + 1)] if usable else []
+    deals = []
+    for i in range(1, n_deals + 1):
+        opened = moment()
+        closed = moment(opened, 120) if rng.random() < 0.8 else None
+        outcome = rng.choice(["won", "lost", "lost", "withdrawn"]) if closed else "open"
+        deals.append((i, f"OPP{i}", outcome, float(rng.randint(1, 200) * 1000), opened, closed, opened, opened))
+    clicks = [(i, rng.randint(1, len(placements)), moment()) for i in range(1, int(2_000_000 * scale) + 1)] \
+        if placements else []
+    site_reviews = [(i, rng.randint(1, n_accounts), rng.choice(["g2", "capterra", "trustradius"]), f"https://r.test/{i}",
+                     rng.choice([None, 3, 4, 5]), moment()) for i in range(1, int(20_000 * scale) + 1)]
     referrals = []
     for i in range(1, int(20_000 * scale) + 1):
         made = moment()
         converted = moment(made, 60) if rng.random() < 0.3 else None
         referrals.append((i, rng.randint(1, n_accounts), f"R{i}", f"Prospect {i}",
-                          "converted" if converted else "made", made, converted))
+                          "converted" if converted else "made", float(rng.randint(0, 90) * 1000) if converted else 0.0,
+                          made, converted))
     return {
         "account": (["id", "name", "name_key", "segment", "industry", "region", "owner", "created_at"], accounts),
         "contact": (["id", "account_id", "name", "created_at"], contacts),
@@ -113,12 +132,26 @@ def generate(scale: float, seed: int = 1) -> dict[str, tuple[list[str], list[tup
         "story": (["id", "ask_id", "account_id", "contact_id", "win_id", "state", "rating", "owner", "created_at",
                    "submitted_at", "approved_at", "published_at"], stories),
         "npsresponse": (["id", "account_id", "score", "responded_at"], nps),
-        "placement": (["id", "story_id", "channel", "url", "tracked_url", "state", "published_by", "published_at"],
-                      placements),
-        "dealusage": (["id", "story_id", "opportunity_id", "amount", "won", "recorded_by", "recorded_at"], deals),
-        "referral": (["id", "account_id", "code", "referred_company", "state", "created_at", "converted_at"],
-                     referrals),
+        "placement": (["id", "story_id", "code", "channel", "url", "tracked_url", "state", "published_by",
+                       "published_at"], placements),
+        "dealusage": (["id", "story_id", "opportunity_id", "amount", "won", "recorded_by", "recorded_at"], uses),
+        "deal": (["id", "opportunity_id", "outcome", "amount", "opened_at", "closed_at", "created_at", "updated_at"],
+                 deals),
+        "placementclick": (["id", "placement_id", "clicked_at"], clicks),
+        "sitereview": (["id", "account_id", "site", "url", "rating", "confirmed_at"], site_reviews),
+        "referral": (["id", "account_id", "code", "referred_company", "state", "amount", "created_at",
+                      "converted_at"], referrals),
     }
+
+
+def history_wins(first: int, total: int, accounts: int, seed: int = 2):
+    """Wins older than the generated three years, ids after the first `first`, streamed (not held in memory)."""
+    rng = random.Random(seed)
+    span = (START - HISTORY_START).total_seconds()
+    for i in range(first + 1, total + 1):
+        who = rng.randint(1, 200)
+        yield (i, rng.randint(1, accounts), f"U{who:04d}", f"Person {who}",
+               HISTORY_START + timedelta(seconds=rng.random() * span), "x")
 
 
 def _filler(column):
@@ -211,14 +244,30 @@ def raw_queries(dialect: str, edges: list[datetime], stuck_before: datetime) -> 
     out = []
     for table, column in [("win", "created_at"), ("nomination", "created_at"), ("ask", "sent_at"),
                           ("ask", "responded_at"), ("story", "approved_at"), ("story", "published_at"),
-                          ("referral", "created_at"), ("referral", "converted_at"), ("placement", "published_at")]:
+                          ("referral", "created_at"), ("placement", "published_at")]:
         out.append((f"SELECT {bucket2.format(c=column)} AS b, count(*) FROM {table} "
                     f"WHERE {column} >= {p} AND {column} < {p} GROUP BY b", (two[1], two[0], two[2])))
     out.append((f"SELECT {bucket2.format(c='created_at')} AS b, count(*), sum(rating) FROM story "
                 f"WHERE created_at >= {p} AND created_at < {p} AND rating IS NOT NULL GROUP BY b", (two[1], two[0], two[2])))
-    out.append((f"SELECT {bucket2.format(c='recorded_at')} AS b, count(*), count(DISTINCT story_id), sum(amount), "
-                f"sum(CASE WHEN won THEN amount ELSE 0 END) FROM dealusage "
+    out.append((f"SELECT {bucket2.format(c='recorded_at')} AS b, count(*), count(DISTINCT story_id) FROM dealusage "
                 f"WHERE recorded_at >= {p} AND recorded_at < {p} GROUP BY b", (two[1], two[0], two[2])))
+    out.append((f"SELECT {bucket2.format(c='converted_at')} AS b, count(*), sum(amount) FROM referral "
+                f"WHERE converted_at >= {p} AND converted_at < {p} GROUP BY b", (two[1], two[0], two[2])))
+    out.append((f"SELECT {bucket2.format(c='r.confirmed_at')} AS b, count(*), count(r.rating), sum(r.rating) "
+                f"FROM sitereview r WHERE r.confirmed_at >= {p} AND r.confirmed_at < {p} AND (r.ask_id IS NULL OR "
+                f"NOT EXISTS (SELECT 1 FROM story s WHERE s.ask_id = r.ask_id AND s.rating IS NOT NULL)) GROUP BY b",
+                (two[1], two[0], two[2])))
+    proof = "EXISTS (SELECT 1 FROM dealusage u WHERE u.opportunity_id = deal.opportunity_id)"
+    out.append((f"SELECT {bucket2.format(c='closed_at')} AS b, outcome, {proof} AS proof, count(*), sum(amount) "
+                f"FROM deal WHERE closed_at >= {p} AND closed_at < {p} AND outcome != 'open' "
+                f"GROUP BY b, outcome, proof", (two[1], two[0], two[2])))
+    out.append((f"SELECT b, count(*), sum(CASE WHEN deal.amount > 0 THEN deal.amount ELSE u.amount END) FROM "
+                f"(SELECT {bucket2.format(c='recorded_at')} AS b, opportunity_id, max(amount) AS amount FROM dealusage "
+                f"WHERE recorded_at >= {p} AND recorded_at < {p} GROUP BY b, opportunity_id) u "
+                f"LEFT JOIN deal ON deal.opportunity_id = u.opportunity_id GROUP BY b", (two[1], two[0], two[2])))
+    out.append((f"SELECT placement.channel, count(*) FROM placementclick JOIN placement ON placement.id = "
+                f"placementclick.placement_id WHERE clicked_at >= {p} AND clicked_at < {p} GROUP BY placement.channel",
+                cur))
     nps_bucket = "CASE " + " ".join(f"WHEN responded_at < {p} THEN {i}" for i in range(5)) + " ELSE 5 END"
     out.append((f"SELECT {nps_bucket} AS b, count(*), sum(CASE WHEN score >= 9 THEN 1 ELSE 0 END), "
                 f"sum(CASE WHEN score <= 6 THEN 1 ELSE 0 END) FROM npsresponse "
@@ -227,9 +276,13 @@ def raw_queries(dialect: str, edges: list[datetime], stuck_before: datetime) -> 
               "ask JOIN nomination ON nomination.id = ask.nomination_id JOIN win ON win.id = nomination.win_id"),
              ("ask.responded_at", "ask.sent_at", "ask"), ("story.approved_at", "story.submitted_at", "story"),
              ("story.published_at", "win.created_at", "story JOIN win ON win.id = story.win_id")]
+    won = "deal.outcome = 'won' AND "
+    pairs += [("deal.closed_at", "coalesce(deal.opened_at, deal.created_at)", f"deal WHERE {won}{proof} AND"),
+              ("deal.closed_at", "coalesce(deal.opened_at, deal.created_at)", f"deal WHERE {won}NOT {proof} AND")]
     for later, earlier, source in pairs:
-        inner = (f"SELECT {bucket2.format(c=later)} AS b, {days(later, earlier)} AS d FROM {source} "
-                 f"WHERE {later} >= {p} AND {later} < {p} AND {earlier} IS NOT NULL")
+        where = "" if source.endswith(" AND") else " WHERE"
+        inner = (f"SELECT {bucket2.format(c=later)} AS b, {days(later, earlier)} AS d FROM {source}{where} "
+                 f"{later} >= {p} AND {later} < {p} AND {earlier} IS NOT NULL")
         if pg:
             sql = (f"SELECT b, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), "
                    f"percentile_cont(0.9) WITHIN GROUP (ORDER BY d) FROM ({inner}) t GROUP BY b")
@@ -303,6 +356,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M wins, 200k stories, 50k accounts")
     parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--history-wins", type=int, default=0,
+                        help="then add older wins until there are this many, and time the same digest again")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL",
                                                        "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -332,6 +387,16 @@ def main() -> None:
             print(f"{name}: loaded in {time.perf_counter() - loading:.1f} s")
             try:
                 results.append(bench(name, url, data))
+                if args.history_wins:
+                    loading = time.perf_counter()
+                    older = {"win": (["id", "account_id", "flagged_by", "flagged_by_name", "created_at", "story"],
+                                     history_wins(len(data["win"][1]), args.history_wins, len(data["account"][1])))}
+                    if name == "sqlite":
+                        load_sqlite(f"{tmp}/bench.db", older)
+                    else:
+                        load_postgres(url, older)
+                    print(f"{name}: {args.history_wins:,} wins in all after {time.perf_counter() - loading:.1f} s more")
+                    results.append(bench(f"{name}+hist", url, data))
             finally:
                 if name != "sqlite":
                     with psycopg.connect(args.pg, autocommit=True) as conn:
@@ -345,6 +410,11 @@ def main() -> None:
             verdict = "targets apply at scale 1"
         print(f"{r['engine']:<10}{r['raw'] * 1000:>8.0f}ms{r['digest'] * 1000:>8.0f}ms{ratio:>7.2f}x"
               f"{r['card'] * 1000:>8.0f}ms{r['chart'] * 1000:>8.0f}ms  {verdict} ({r['wins']:,} wins in the period)")
+    for base, grown in zip(results, results[1:]):
+        if grown["engine"] == f"{base['engine']}+hist":
+            growth = grown["digest"] / base["digest"]
+            print(f"{base['engine']}: with {args.history_wins:,} wins of history the digest takes {growth:.2f}x as long "
+                  f"as with {len(data['win'][1]):,} ({'ok' if growth <= 1.3 else 'MISSES TARGET'}: at most 1.3x)")
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
