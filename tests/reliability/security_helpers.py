@@ -53,6 +53,13 @@ def settings(db_url: str, slack_url: str, **extra) -> Settings:
                     outbox_poll_seconds=0.05, **{**values, **extra})
 
 
+def clear(engine, keep: str = "") -> None:
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if table.name != keep:
+                conn.execute(table.delete())
+
+
 @dataclass
 class World:
     url: str
@@ -83,10 +90,7 @@ class World:
 
     def reset(self) -> None:
         """A clean database (the Teams installation kept: the process remembers it) and fakes that saw nothing."""
-        with self.engine.begin() as conn:
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                if table.name != "conversation":
-                    conn.execute(table.delete())
+        clear(self.engine, keep="conversation")
         self.slack_api.reset()
         self.connector.reset()
         for name, (teams_id, aad, email) in TEAMS_PEOPLE.items():
@@ -101,6 +105,7 @@ def serve_world(tmp_path, db_url: str | None = None, **extra):
             emu.add_user(user_id, email=email, real_name=name)
         ctx = build_context(settings(db_url or f"sqlite:///{tmp_path / 'bot.db'}", emu.base_url, **extra),
                             parse_config(CONFIG))
+        clear(ctx.core.engine)  # rows other tests left in a shared database must not be delivered here
         with run_asgi(create_app(ctx)) as url:
             world = World(url, ctx, emu, connector)
             world.reset()
