@@ -20,6 +20,7 @@ digest_app = typer.Typer(help="Leadership digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 console = Console()
 err = Console(stderr=True)
+STARTUP_CHECK_WAIT = 1.5  # seconds `serve` waits for the credential check before printing its banner
 
 
 def _settings() -> Settings:
@@ -51,6 +52,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
     """Run the bot: Slack, Teams, intake pages, webhooks, scheduler, /healthz and /metrics."""
     import uvicorn
 
+    from bot.checks import verify_in_background
     from bot.logs import setup_logging
     from bot.replicas import ReplicaError, claim_sqlite_schedule
     from bot.server import create_app
@@ -67,9 +69,12 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
             err.print(f"[red]Refusing to start:[/red] {escape(str(exc))}")
             raise typer.Exit(3) from None
     web = create_app(ctx)
+    verify_in_background(ctx).wait(STARTUP_CHECK_WAIT)  # results after this are logged and shown by /healthz
     console.print(f"Database: {ctx.core.engine.url.render_as_string(hide_password=True)}")
     for name, state in ctx.surfaces.items():
         console.print(f"  {name:<10} {state}")
+    for problem in unworkable(ctx.core.config):
+        console.print(f"[yellow]{escape(problem)}[/yellow]")
     if not ctx.settings.advocacy_secret.get_secret_value():
         console.print("[yellow]ADVOCACY_SECRET is not set: customer links use a development key.[/yellow]")
     console.print(f"Listening on http://{host}:{port}")
@@ -118,6 +123,17 @@ def check_config(path: str = typer.Argument(None, help="app.yaml to check (defau
     console.print("Environment:")
     for finding in findings:
         console.print(f"  {finding.what}: {escape(finding.detail)}", style="yellow" if finding.warning else None)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the live installation: chat credentials, scopes, channels, roles, database and public URL."""
+    from bot.doctor import diagnose, report
+
+    findings = diagnose(_settings())
+    console.print(report(findings))
+    if any(not f.ok for f in findings):
+        raise typer.Exit(1)
 
 
 @app.command("demo-data")

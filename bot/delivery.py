@@ -44,6 +44,9 @@ class Sender(Protocol):
 
     async def dm(self, person: str, card: Card) -> None: ...
 
+    async def names(self, people: set[str]) -> dict[str, str]:
+        """Display names the platform knows for these person keys (ids or emails); unknown ones are left out."""
+
 
 def backoff(attempts: int, retry_after: float | None) -> float:
     return retry_after if retry_after else min(300.0, 2.0 ** min(attempts, 9))
@@ -110,6 +113,8 @@ class OutboxWorker:
     async def _deliver(self, sender: Sender, job: outbox.Job) -> tuple[str, str, str] | None:
         effect = Effect.from_dict(job.effect)
         channel = job.effect.get("channel", "")
+        if effect.card.people() and hasattr(sender, "names"):
+            effect.card = effect.card.named(await sender.names(effect.card.people()))
         if effect.op == "post":
             message_id = await sender.post(channel, effect.card, key=f"outbox:{job.id}", unsure=job.unsure)
             return (effect.ref_key, channel, message_id) if effect.ref_key else None

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     teams_app_id: str = ""
     teams_app_password: SecretStr = SecretStr("")
     teams_tenant_id: str = ""
+    teams_login_url: str = "https://login.microsoftonline.com/"  # Microsoft Entra ID, where app tokens come from
     webhook_secret: SecretStr = SecretStr("")
     metrics_token: SecretStr = SecretStr("")  # lets a remote scraper read /metrics and /healthz detail
     log_level: str = "INFO"

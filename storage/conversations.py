@@ -53,9 +53,18 @@ def remember(engine: Engine, seen: Seen, now: datetime) -> bool:
 def for_channel(engine: Engine, channel_id: str, tenant_id: str = "") -> m.Conversation | None:
     """The stored conversation for a Teams channel, else any team conversation (for its service URL)."""
     with transaction(engine) as session:
-        exact = session.exec(select(m.Conversation).where(
-            (m.Conversation.channel_id == channel_id) | (m.Conversation.conversation_id == channel_id))).first()
-        return exact or _any(session, tenant_id)
+        return _exact(session, channel_id) or _any(session, tenant_id)
+
+
+def stored_channel(engine: Engine, channel_id: str) -> m.Conversation | None:
+    """The conversation stored for this Teams channel (the app was installed in its team), if any."""
+    with transaction(engine, read_only=True) as session:
+        return _exact(session, channel_id)
+
+
+def _exact(session, channel_id: str) -> m.Conversation | None:
+    return session.exec(select(m.Conversation).where(
+        (m.Conversation.channel_id == channel_id) | (m.Conversation.conversation_id == channel_id))).first()
 
 
 def personal(engine: Engine, user_id: str) -> m.Conversation | None:

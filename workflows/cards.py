@@ -35,7 +35,7 @@ def nomination_card(nom: m.Nomination, account: m.Account, contact: m.Contact | 
     strength = "weak" if share < weak_below else ("strong" if share >= 0.7 else "moderate")
     facts = [Fact("Score", f"{nom.score:.1f} of {nom.max_score:.0f} ({strength})"),
              Fact("Why", "; ".join(nom.reasons) or "no signals recorded yet"),
-             Fact("Owner", nom.owner or "unassigned")]
+             Fact("Owner", nom.owner or "unassigned", person=nom.owner)]
     if win:
         facts.append(Fact("Win", win_outcome(win)))
     if recent_asks:

@@ -6,7 +6,7 @@ user typed can ping, link or format.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 
@@ -23,6 +23,7 @@ class Button:
 class Fact:
     label: str
     value: str
+    person: str = ""  # a person key (platform id or email): shown by name where the platform knows it
 
 
 @dataclass
@@ -48,6 +49,15 @@ class Card:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def people(self) -> set[str]:
+        """The person keys the card shows."""
+        return {f.person for f in self.facts if f.person}
+
+    def named(self, names: dict[str, str]) -> Card:
+        """A copy showing each person by the name in `names`; unknown people keep their fallback value."""
+        facts = [replace(f, value=names[f.person]) if names.get(f.person) else f for f in self.facts]
+        return replace(self, facts=facts)
 
     @classmethod
     def from_dict(cls, data: dict) -> Card:

@@ -148,7 +148,7 @@ def request_reference(core: Core, actor: Actor, text: str) -> Proposal:
                    by_name=actor.display, proposed=[x.label for x in matches])
         unit.emit(Effect("dm", _approval_card(request, top, actor.display), person=top.account.owner))
     others = "; ".join(x.label for x in matches[1:])
-    message = (f"Asked {top.account.owner or 'the account owner'} to approve {top.label}."
+    message = (f"Asked the account owner, by direct message, to approve {top.label}."
                + (f" Other matches: {others}." if others else "")
                + (f" Ignored: {', '.join(criteria.ignored)}." if criteria.ignored else ""))
     return Proposal(request, matches, message)

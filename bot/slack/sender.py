@@ -2,7 +2,9 @@
 
 Slack's answers become the outbox's vocabulary: rate limits, server errors and timeouts are
 RetryableError (the post waits, in order, and is never dropped); a missing channel or a bad
-token is PermanentError (the message is parked so its lane moves on).
+token is PermanentError (the message is parked so its lane moves on). Uploads and history need
+membership: the bot joins a public channel and tries again; a private channel it is not in
+waits for an /invite, with an error in the log naming the channel.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRet
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import PermanentError, RetryableError
+from bot.people import NameCache
 from bot.slack.render import card_message, escape, fit
 from workflows.effects import Card
 
@@ -35,6 +38,7 @@ PERMANENT = {
 METADATA_ERRORS = ("invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large")
 OUTBOX_TYPE, OUTBOX_KEY = "advocacy_outbox", "outbox_id"
 INLINE_RETRY_MAX_WAIT = 5  # longer Retry-After waits go back to the outbox, which keeps the lease short
+INVITE_RETRY = 300.0  # seconds between tries while a private channel waits for the bot to be invited
 
 
 class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -73,6 +77,9 @@ def classify(exc: Exception) -> Exception:
                                   _retry_after(getattr(response, "headers", {})) or None)
         if status >= 500 or error not in PERMANENT:
             return RetryableError(f"Slack error {error or status}")
+        if error == "channel_not_found":
+            return PermanentError("Slack refused: channel_not_found (no such channel, or a private one the bot "
+                                  "is not in: /invite @Advocacy there)")
         return PermanentError(f"Slack refused: {error}")
     if isinstance(exc, (SlackClientError, asyncio.TimeoutError, aiohttp.ClientError, OSError)):
         return RetryableError(f"Slack unreachable: {type(exc).__name__}")
@@ -101,6 +108,22 @@ def file_comment(card: Card, limit: int = 3900) -> str:
     return "\n".join(kept)
 
 
+async def display_name(client: AsyncWebClient, person: str) -> str:
+    """The person's name in Slack (full name, else display name), by user id or email; "" for nobody known."""
+    try:
+        if "@" in person:
+            user = (await client.users_lookupByEmail(email=person))["user"]
+        elif person[:1] in "UW":
+            user = (await client.users_info(user=person))["user"]
+        else:
+            return ""
+    except SlackApiError:
+        return ""
+    profile = user.get("profile") or {}
+    return "" if user.get("deleted") else (profile.get("real_name") or user.get("real_name")
+                                           or profile.get("display_name") or "")
+
+
 class SlackSender:
     """The outbox's Sender for Slack (AsyncWebClient with its own retry handlers, off the ack path)."""
 
@@ -109,6 +132,40 @@ class SlackSender:
     def __init__(self, token: str, base_url: str, timeout: float = 15.0):
         self.client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
         self._unsure: dict[str, float] = {}  # outbox key -> when a post that got no answer was sent
+        self._joined: set[str] = set()  # channels this process has joined or found itself in
+        self._names = NameCache(lambda person: display_name(self.client, person))
+
+    async def names(self, people: set[str]) -> dict[str, str]:
+        return await self._names.names(people)
+
+    async def join(self, channel: str) -> bool:
+        """Join a public channel (channels:join); False for a channel that cannot be joined (private)."""
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("method_not_supported_for_channel_type", "channel_not_found"):
+                return False
+            raise classify(exc) from exc
+        except Exception as exc:
+            raise classify(exc) from exc
+        if channel not in self._joined:
+            log.info("joined Slack channel %s", channel)
+        self._joined.add(channel)
+        return True
+
+    async def _member(self, channel: str, call):
+        """Run a call that needs membership; on not_in_channel join the channel and run it again."""
+        try:
+            return await call()
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel" or channel[:1] in "UWD":
+                raise
+            self._joined.discard(channel)
+        if not await self.join(channel):
+            log.error("Slack: the bot is not in channel %s and cannot join it (a private channel): "
+                      "type /invite @Advocacy in that channel", channel)
+            raise RetryableError(f"Slack: not in private channel {channel}; /invite the bot there", INVITE_RETRY)
+        return await call()
 
     async def post(self, channel: str, card: Card, key: str = "", unsure: bool = False) -> str:
         if card.image:
@@ -131,6 +188,8 @@ class SlackSender:
                 if key:
                     message["metadata"] = keyed(None, key)
                 response = await self._post(channel, message, key)
+        except RetryableError:
+            raise
         except Exception as exc:
             raise classify(exc) from exc
         self._unsure.pop(key, None)
@@ -139,8 +198,8 @@ class SlackSender:
     async def _post(self, channel: str, message: dict, key: str):
         started = time.time()
         try:
-            return await self.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
-                                                      **message)
+            return await self._member(channel, lambda: self.client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **message))
         except (asyncio.TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
             if key:  # no answer: Slack may have posted it
                 self._unsure.setdefault(key, started)
@@ -149,8 +208,10 @@ class SlackSender:
     async def _posted(self, channel: str, key: str, since: float) -> str | None:
         """The ts of a message carrying outbox `key` posted in `channel` since `since`, if any."""
         try:
-            history = await self.client.conversations_history(channel=channel, oldest=f"{since - 60:.6f}",
-                                                              include_all_metadata=True, limit=200)
+            history = await self._member(channel, lambda: self.client.conversations_history(
+                channel=channel, oldest=f"{since - 60:.6f}", include_all_metadata=True, limit=200))
+        except RetryableError:
+            raise
         except Exception as exc:
             error = classify(exc)
             if isinstance(error, PermanentError):  # e.g. a DM addressed by user id: post rather than park it
@@ -186,10 +247,14 @@ class SlackSender:
         image = card.image
         if any(not b.url for b in card.buttons):
             log.warning("card %r has an image: its action buttons are not shown", card.title)
+        if channel not in self._joined and channel[:1] not in "UWD":
+            await self.join(channel)  # sharing a file needs membership, unlike chat:write.public posts
         try:
-            response = await self.client.files_upload_v2(
+            response = await self._member(channel, lambda: self.client.files_upload_v2(
                 channel=channel, content=base64.b64decode(image.png_base64), filename=image.filename,
-                title=card.title[:250], alt_txt=image.alt[:1000], initial_comment=file_comment(card))
+                title=card.title[:250], alt_txt=image.alt[:1000], initial_comment=file_comment(card)))
+        except RetryableError:
+            raise
         except Exception as exc:
             raise classify(exc) from exc
         return response["files"][0]["id"]

@@ -99,11 +99,13 @@ class AdvocacyTeams:
     """The advocacy bot's Teams routes on the SDK application: messages, card buttons (Action.Execute
     with an Action.Submit fallback), the "Flag as customer win" message action, dialogs and installs."""
 
-    def __init__(self, core: Core, runtime: TeamsRuntime, roster: Roster, conversations: Conversations):
+    def __init__(self, core: Core, runtime: TeamsRuntime, roster: Roster, conversations: Conversations,
+                 names: Callable[[set[str]], Awaitable[dict[str, str]]] | None = None):
         self.core = core
         self.runtime = runtime
         self.roster = roster
         self.conversations = conversations
+        self.names = names  # display names for people on cards (the outbox's cached roster look-up)
         self.verbs: dict[str, Verb] = {
             "nomination.dismiss": self._dismiss, "nomination.snooze": self._snooze,
             "review.approve": self._approve, "review.changes": self._changes, "review.reject": self._reject,
@@ -281,6 +283,8 @@ class AdvocacyTeams:
         card = Card.from_dict(posted) if posted else await self._run(current)
         if not posted and isinstance(result, str):
             card.note = result
+        if self.names and card.people():
+            card = card.named(await self.names(card.people()))
         return render.card(card, extra=extra(result))
 
     def _nomination(self, nomination_id: int, command: Callable[[], Any]) -> Awaitable[dict]:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from bot.delivery import PermanentError, RetryableError
+from bot.people import NameCache
 from bot.teams import render
 from bot.teams.conversations import Roster
 from bot.teams.transport import ConversationRef, TeamsDeliveryError, TeamsRuntime
@@ -36,6 +37,17 @@ class TeamsOutbox:
         self.sender = sender
         self.roster = roster
         self.tenant_id = tenant_id
+        self._names = NameCache(self._name)
+
+    async def names(self, people: set[str]) -> dict[str, str]:
+        return await self._names.names(people)
+
+    async def _name(self, person: str) -> str:
+        """The person's name in the roster of a team the app is in (by Entra object id or email)."""
+        team = await self._anywhere(team_only=True)
+        ref = ConversationRef(team.service_url, team.team_id or team.conversation_id, team.tenant_id or None)
+        member = await self.roster.member(ref, person)
+        return str(member.get("name") or "") if member else ""
 
     async def _call(self, call):
         try:

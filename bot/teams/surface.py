@@ -33,9 +33,10 @@ def mount(app: FastAPI, ctx: BotContext) -> None:
         return
     runtime = TeamsRuntime(creds)
     roster = Roster(runtime)
-    AdvocacyTeams(ctx.core, runtime, roster, Conversations(ctx.core))
+    outbox = TeamsOutbox(ctx.core, runtime, roster, creds.tenant_id or "")
+    AdvocacyTeams(ctx.core, runtime, roster, Conversations(ctx.core), names=outbox.names)
     runtime.mount(app)
-    ctx.senders["teams"] = TeamsOutbox(ctx.core, runtime, roster, creds.tenant_id or "")
+    ctx.senders["teams"] = outbox
     if creds.anonymous:
         log.warning("Teams runs in %s", ANONYMOUS)
         ctx.surfaces["teams"] = f"on: {ANONYMOUS}"

@@ -23,6 +23,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 BOT_USER_ID, BOT_ID, TEAM_ID, APP_ID = "U0BOT", "B0BOT", "T0TEAM", "A0APP"
+SCOPES = ("commands", "chat:write", "chat:write.public", "channels:join", "users:read", "users:read.email",
+          "usergroups:read", "reactions:read", "channels:history", "groups:history", "files:write")
 JSON_ARGS = ("blocks", "attachments", "metadata", "view", "files")
 FORM_ONLY = {"files.getUploadURLExternal"}  # Slack ignores JSON bodies on this method
 REQUIRED = {
@@ -38,6 +40,7 @@ REQUIRED = {
     "usergroups.users.list": ("usergroup",),
     "conversations.info": ("channel",),
     "conversations.history": ("channel",),
+    "conversations.join": ("channel",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "reactions.add": ("channel", "timestamp", "name"),
@@ -281,6 +284,7 @@ class SlackEmulator:
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.join": self._conversations_join,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "reactions.add": self._reactions_add,
@@ -332,8 +336,11 @@ class SlackEmulator:
     # configuration and state
 
     def reset(self) -> None:
-        """Forget calls, violations, faults, messages, views and files (users/groups/channels stay)."""
+        """Forget calls, violations, faults, messages, views and files (users/groups/channels stay);
+        grant every scope the bot asks for and accept every xox token again."""
         with self._lock:
+            self.scopes: list[str] = list(SCOPES)  # answered in the x-oauth-scopes header
+            self.rejected_tokens: set[str] = set()  # answered invalid_auth
             self._calls: list[Call] = []
             self.violations: list[str] = []
             self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -374,7 +381,12 @@ class SlackEmulator:
         return group_id
 
     def add_channel(self, channel_id: str, name: str | None = None, **fields: Any) -> None:
-        """Give ``conversations.info`` a name and extra fields for a channel."""
+        """Give ``conversations.info`` a name and extra fields for a channel.
+
+        With ``is_member=False`` the bot is outside it: uploads and history answer ``not_in_channel``
+        until ``conversations.join`` (public channels only); a private one (``is_private=True``) is
+        ``channel_not_found`` to the bot, as in Slack.
+        """
         with self._lock:
             self._channels[channel_id] = {**self._channel_info(channel_id), "name": name or channel_id.lower(),
                                           **fields}
@@ -505,7 +517,7 @@ class SlackEmulator:
         if fault and fault.status:
             return fault.status, {}, _err(fault.error or "internal_error")
         if prefix == "api":
-            return 200, {}, self._api(method, headers, args)
+            return 200, {"x-oauth-scopes": ",".join(self.scopes)}, self._api(method, headers, args)
         with self._lock:
             if prefix == "response":
                 answer = self._response_post(name, args)
@@ -542,7 +554,7 @@ class SlackEmulator:
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.get("token")
         if not token:
             return _err("not_authed")
-        if not str(token).startswith("xox"):
+        if not str(token).startswith("xox") or token in self.rejected_tokens:
             return _err("invalid_auth")
         handler = self._methods.get(method)
         if handler is None:
@@ -625,6 +637,13 @@ class SlackEmulator:
             "context_team_id": TEAM_ID, "created": 1600000000,
         }
 
+    def _outside(self, channel: str) -> str:
+        """The error for a bot that is not a member of ``channel`` ("" when it is, or may post anyway)."""
+        info = self._channels.get(channel)
+        if info is None or info.get("is_member", True):
+            return ""
+        return "channel_not_found" if info.get("is_private") else "not_in_channel"
+
     # Web API methods (called with the lock held)
 
     def _auth_test(self, args: dict) -> dict:
@@ -637,6 +656,8 @@ class SlackEmulator:
             return _err("channel_not_found")
         if channel[:1] in "UW":
             channel = self.dm_channel(channel)
+        if self._outside(channel) == "channel_not_found":  # chat:write.public reaches public channels only
+            return _err("channel_not_found")
         rejected = self._check_message("chat.postMessage", args)
         if rejected:
             return rejected
@@ -721,7 +742,19 @@ class SlackEmulator:
         return {"users": list(group["users"])} if group else _err("no_such_subteam")
 
     def _conversations_info(self, args: dict) -> dict:
+        if self._outside(args["channel"]) == "channel_not_found":
+            return _err("channel_not_found")
         return {"channel": copy.deepcopy(self._channel_info(args["channel"]))}
+
+    def _conversations_join(self, args: dict) -> dict:
+        if "channels:join" not in self.scopes:
+            return {**_err("missing_scope"), "needed": "channels:join", "provided": ",".join(self.scopes)}
+        info = self._channel_info(args["channel"])
+        if info.get("is_private"):
+            return _err("channel_not_found" if not info.get("is_member", True) else "method_not_supported_for_channel_type")
+        if args["channel"] in self._channels:
+            self._channels[args["channel"]]["is_member"] = True
+        return {"channel": copy.deepcopy({**info, "is_member": True})}
 
     def _conversations_open(self, args: dict) -> dict:
         if args.get("channel"):
@@ -733,6 +766,8 @@ class SlackEmulator:
         return {"channel": {"id": channel}, "no_op": False, "already_open": False}
 
     def _conversations_history(self, args: dict) -> dict:
+        if self._outside(args["channel"]):
+            return _err(self._outside(args["channel"]))
         top_level = [m for m in self._messages.get(args["channel"], []) if m.get("thread_ts", m["ts"]) == m["ts"]]
         history = copy.deepcopy(top_level[::-1][: int(args.get("limit") or 100)])
         if not _truthy(args.get("include_all_metadata")):
@@ -758,6 +793,9 @@ class SlackEmulator:
         if not entries or unknown:
             return _err("file_not_found")
         channels = [args["channel_id"]] if args.get("channel_id") else _id_list(args.get("channels"))
+        outside = next((self._outside(c) for c in channels if self._outside(c)), "")
+        if outside:
+            return _err(outside)
         shared = []
         for entry in entries:
             record = self._files[entry["id"]]

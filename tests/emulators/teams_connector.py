@@ -17,9 +17,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-KINDS = ("create_conversation", "send", "reply", "update", "delete", "get_members", "get_member")
+KINDS = ("create_conversation", "send", "reply", "update", "delete", "get_members", "get_member", "token")
 _ROUTES = [  # (method, path suffix after any service-URL prefix, kind)
     ("POST", re.compile(r"/v3/conversations$"), "create_conversation"),
     ("POST", re.compile(r"/v3/conversations/(?P<conv>[^/]+)/activities$"), "send"),
@@ -28,6 +28,7 @@ _ROUTES = [  # (method, path suffix after any service-URL prefix, kind)
     ("DELETE", re.compile(r"/v3/conversations/(?P<conv>[^/]+)/activities/(?P<act>[^/]+)$"), "delete"),
     ("GET", re.compile(r"/v3/conversations/(?P<conv>[^/]+)/members$"), "get_members"),
     ("GET", re.compile(r"/v3/conversations/(?P<conv>[^/]+)/members/(?P<member>[^/]+)$"), "get_member"),
+    ("POST", re.compile(r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token$"), "token"),  # Entra ID, for login_url
 ]
 
 
@@ -133,9 +134,15 @@ class FakeBotConnector:
 
     # setup
 
+    @property
+    def login_url(self) -> str:
+        """Stands in for https://login.microsoftonline.com/: client-credential tokens for ``app_id``."""
+        return self.service_url
+
     def reset(self) -> None:
-        """Forget calls, activities, pending faults and the roster."""
+        """Forget calls, activities, pending faults and the roster; accept the default app credentials."""
         with self._lock:
+            self.app_id, self.app_password = "", ""
             self.users: list[dict] = []
             self._calls: list[Call] = []
             self._activities: dict[str, dict[str, dict]] = defaultdict(dict)
@@ -249,6 +256,12 @@ class FakeBotConnector:
             return 200, {"id": act}
         if call.kind == "delete":
             return (200, {}) if self._activities[conv].pop(act, None) else (404, {"error": {"code": "NotFound"}})
+        if call.kind == "token":
+            form = dict(parse_qsl(call.json if isinstance(call.json, str) else ""))
+            if (form.get("client_id"), form.get("client_secret")) != (self.app_id, self.app_password):
+                return 401, {"error": "invalid_client",
+                             "error_description": "AADSTS7000215: Invalid client secret provided."}
+            return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": "fake-token"}
         if call.kind == "get_members":
             return 200, copy.deepcopy(self.users)
         if call.kind == "get_member":

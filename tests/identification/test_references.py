@@ -50,7 +50,7 @@ def test_seller_gets_ranked_matches_and_the_owner_is_asked_to_approve(core, engi
     proposal = references.request_reference(core, SID, "fintech, enterprise, EMEA, for opp 123")
     assert [x.label for x in proposal.matches] == ["Acme Lead at Acme: enterprise, fintech, EMEA",
                                                    "Beta Lead at Beta: fintech"]
-    assert proposal.message == ("Asked U0SUCCESS to approve Acme Lead at Acme: enterprise, fintech, EMEA. "
+    assert proposal.message == ("Asked the account owner, by direct message, to approve Acme Lead at Acme: enterprise, fintech, EMEA. "
                                 "Other matches: Beta Lead at Beta: fintech.")
     request = rows(engine, m.ReferenceRequest)[0]
     assert (request.opportunity_id, request.account_id, request.requested_by) == (

@@ -17,8 +17,18 @@ def test_slack_is_off_without_its_secrets(tmp_path):
         ctx = build_context(settings(emu, f"sqlite:///{tmp_path / 'off.db'}", slack_bot_token=""),
                             parse_config(TEST_CONFIG))
         app = create_app(ctx)
-    assert ctx.surfaces["slack"].startswith("off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+    assert ctx.surfaces["slack"] == "off: SLACK_BOT_TOKEN is missing (SLACK_SIGNING_SECRET is set)"
     assert "slack" not in ctx.senders and "/slack/events" not in {getattr(r, "path", "") for r in app.routes}
+    with SlackEmulator() as emu:
+        ctx = build_context(settings(emu, f"sqlite:///{tmp_path / 'off.db'}", slack_signing_secret=""),
+                            parse_config(TEST_CONFIG))
+        create_app(ctx)
+    assert ctx.surfaces["slack"].startswith("off: SLACK_SIGNING_SECRET is missing (SLACK_BOT_TOKEN is set)")
+    with SlackEmulator() as emu:
+        ctx = build_context(settings(emu, f"sqlite:///{tmp_path / 'off.db'}", slack_signing_secret="",
+                                     slack_bot_token=""), parse_config(TEST_CONFIG))
+        create_app(ctx)
+    assert ctx.surfaces["slack"] == "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
 
 
 def test_socket_mode_connects_out_through_slack_api_url_and_serves_no_route(tmp_path):

@@ -27,7 +27,7 @@ def test_seller_requests_owner_approves_and_seller_records_the_outcome(slack, em
     _advocate(bot)
     slack.slash_command("/advocacy", f"reference {CRITERIA}", user_id="U0SALES")
     [answer] = wait_until(lambda: ephemeral_texts(emu, "advocacy"), what="the answer to /advocacy reference")
-    assert answer == "Asked U0SUCCESS to approve Acme Lead at Acme: enterprise, fintech, EMEA."
+    assert answer == "Asked the account owner, by direct message, to approve Acme Lead at Acme: enterprise, fintech, EMEA."
     [request] = bot.rows(m.ReferenceRequest)
     assert (request.requested_by, request.opportunity_id, request.state) == ("U0SALES", "123", ReferenceState.OPEN)
 

@@ -12,7 +12,7 @@ from bot.teams.sender import TeamsOutbox
 from storage import models as m
 from tests.core.helpers import flag, rows
 from tests.emulators import teams_activities as ta
-from tests.teams.conftest import DIGEST, MIA_AAD, NOMS, WINS
+from tests.teams.conftest import DIGEST, MIA_AAD, NOMS, SAM_AAD, WINS
 from tests.teams.people import card_of, texts
 from workflows.digest import post_digest
 from workflows.effects import Card
@@ -113,3 +113,13 @@ def test_the_digest_is_posted_to_the_digest_channel_with_its_chart(teams):
     [chart] = [e for e in content["body"] if e["type"] == "Image"]
     assert chart["altText"] and chart["url"].startswith("data:image/png;base64,")
     assert digest["summary"].startswith("Advocacy digest: ")
+
+
+def test_cards_name_people_from_the_team_roster_without_mentioning_them(teams):
+    teams.install()
+    _flag(teams)
+    [nomination] = teams.posts(NOMS)
+    text = texts(card_of(nomination))
+    assert "Owner: \nSam" in text or "Owner: Sam" in text.replace("\n", ""), text
+    assert SAM_AAD not in text
+    assert not [e for e in nomination.get("entities") or [] if e.get("type") == "mention"]

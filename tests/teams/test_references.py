@@ -37,7 +37,7 @@ def _requested(teams) -> list[dict]:
 
 def test_seller_requests_owner_approves_and_seller_records_the_outcome(teams, engine):
     [answer] = _requested(teams)
-    assert "Asked a1b2c3d4-0000-4000-8000-00000000005a to approve Acme Lead at Acme" in texts(card_of(answer))
+    assert "Asked the account owner, by direct message, to approve Acme Lead at Acme" in texts(card_of(answer))
     [request] = rows(engine, m.ReferenceRequest)
     assert (request.requested_by, request.opportunity_id) == (SID_AAD, "123")
 

@@ -1,0 +1,42 @@
+"""People on cards are shown by the name Slack knows, never by id, and a name never notifies anyone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.slack.sender import SlackSender
+from tests.slack.conftest import NOMS, TOKEN, blocks_text, flag_win, message_titled
+from workflows.effects import Card, Fact
+
+
+def test_the_nomination_card_names_its_owner(slack, emu, bot):
+    flag_win(slack, emu)
+    card = message_titled(emu, NOMS, "Advocate nomination: Dana Lee at Acme Corp")
+    text = blocks_text(card["blocks"])
+    assert "Sam Success" in text and "U0SUCCESS" not in text and "<@" not in text
+
+
+@pytest.fixture
+def sender(emu):
+    emu.reset()
+    emu.add_user("U0EVE", email="eve@example.com", real_name="<!channel> Eve <@U0MARKET>")
+    return SlackSender(TOKEN, emu.base_url, timeout=2)
+
+
+async def test_names_come_from_slack_once_and_an_email_stays_where_nobody_is_known(sender, emu):
+    people = {"U0SUCCESS", "mia@example.com", "stranger@example.com", "U0GONE"}
+    assert await sender.names(people) == {"U0SUCCESS": "Sam Success", "mia@example.com": "Mia Marketing"}
+    asked = len(emu.calls("users.info")) + len(emu.calls("users.lookupByEmail"))
+    assert asked == 4
+    await sender.names(people)  # cached: known names for an hour, unknown people for five minutes
+    assert len(emu.calls("users.info")) + len(emu.calls("users.lookupByEmail")) == asked
+    card = Card("Nomination", facts=[Fact("Owner", "stranger@example.com", person="stranger@example.com")])
+    assert card.named(await sender.names(card.people())).facts[0].value == "stranger@example.com"
+
+
+async def test_a_name_that_looks_like_a_mention_is_shown_as_text(sender, emu):
+    card = Card("Nomination", facts=[Fact("Owner", "U0EVE", person="U0EVE")])
+    await sender.post("C0NOMS", card.named(await sender.names(card.people())))
+    [posted] = emu.messages("C0NOMS")
+    text = blocks_text(posted["blocks"]) + posted["text"]
+    assert "&lt;!channel&gt; Eve &lt;@U0MARKET&gt;" in text and "<!channel>" not in text and "<@" not in text
