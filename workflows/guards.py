@@ -30,7 +30,8 @@ def require_account_owner(unit: Unit, actor: Actor, owner: str, doing: str) -> N
     if Role.ADMIN in roles_of(actor, config) or config.permissions.success_acts_on_any_account:
         return
     if not is_owner(actor, owner):
-        raise NotAllowed(f"Only the account owner ({owner or 'unassigned'}) can {doing}.")
+        whose = f" ({owner})" if "@" in owner else ("" if owner else " (unassigned)")  # ids mean nothing to people
+        raise NotAllowed(f"Only the account owner{whose} can {doing}.")
 
 
 def transition(unit: Unit, item: SQLModel, entity: str, allowed_from: tuple[StrEnum, ...], to: StrEnum,
