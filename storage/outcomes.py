@@ -69,6 +69,10 @@ def site_review_by_url(session: Session, url: str) -> m.SiteReview | None:
     return session.scalars(select(m.SiteReview).where(m.SiteReview.url == url)).first()
 
 
+def site_reviews_for_ask(session: Session, ask_id: int) -> list[m.SiteReview]:
+    return list(session.scalars(select(m.SiteReview).where(m.SiteReview.ask_id == ask_id).order_by(m.SiteReview.id)))
+
+
 def fact(session: Session, key: str) -> m.ProgramFact | None:
     return session.get(m.ProgramFact, key)
 

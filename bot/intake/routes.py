@@ -1,4 +1,5 @@
-"""The customer's pages: the intake form, the consent page with withdrawal, and referral links.
+"""The customer's pages: the intake form, the consent page with withdrawal and review-site confirmations,
+and referral links.
 
 No login: each page is reached through an unguessable signed link. Forms work without
 JavaScript, carry a CSRF token bound to the link, and keep what was typed when something needs fixing.
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.context import BotContext
 from bot.intake import forms
 from bot.intake.security import COOKIE, HEADERS, MAX_BODY, Csrf, NotAForm, TooLarge, read_form
-from workflows import referrals, stories
+from workflows import referrals, reviews, stories
 from workflows.errors import Conflict, DomainError, InvalidInput
 from workflows.links import BadLink
 from workflows.states import label
@@ -114,15 +115,44 @@ def router(ctx: BotContext) -> APIRouter:
             return problem(LINK_PROBLEM, "This link was already used. Thank you, we have your answer.", 404)
         return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
 
+    def consent_page(request: Request, view_token: str, view: stories.ConsentView, status: int = 200,
+                     review: dict | None = None, **flags) -> Response:
+        return with_token(request, view_token, lambda field: render(
+            "consent.html", status, view=view, csrf=field, forms=forms, permanent_url=core.links.consent_url(view_token),
+            tz=core.config.tz, sites=reviews.site_pages(core, view.story), posted_reviews=reviews.posted(core, view.story),
+            review=review or {"typed": {}, "error": ""}, **flags))
+
     @api.get("/consent/{view_token}", response_class=HTMLResponse)
-    async def consent(request: Request, view_token: str, sent: int = 0, withdrawn: int = 0):
+    async def consent(request: Request, view_token: str, sent: int = 0, withdrawn: int = 0, reviewed: int = 0):
         try:
             view = await run_in_threadpool(stories.view_consent, core, view_token)
         except BadLink as exc:
             return problem(LINK_PROBLEM, exc.message, 404)
-        return with_token(request, view_token, lambda field: render(
-            "consent.html", view=view, csrf=field, sent=sent, just_withdrawn=withdrawn, forms=forms,
-            permanent_url=core.links.consent_url(view_token), tz=core.config.tz))
+        return await run_in_threadpool(consent_page, request, view_token, view, sent=sent, just_withdrawn=withdrawn,
+                                       reviewed=reviewed)
+
+    @api.post("/consent/{view_token}/review", response_class=HTMLResponse)
+    async def review_posted(request: Request, view_token: str):
+        """"I posted it": the customer gives the address of their review on a review site."""
+        raw = await _posted(request)
+        if isinstance(raw, Response):
+            return raw
+        if not csrf_ok(request, view_token, raw):
+            return _form_expired()
+        values = {k: (raw.get(k) or [""])[0].strip() for k in ("site", "url", "rating")}
+        try:
+            view = await run_in_threadpool(stories.view_consent, core, view_token)
+            rating = int(values["rating"]) if values["rating"].isdigit() else None
+            await run_in_threadpool(reviews.confirm_site_review, core, view_token, values["site"], values["url"],
+                                    rating)
+        except BadLink as exc:
+            return problem(LINK_PROBLEM, exc.message, 404)
+        except Conflict:
+            pass  # the same review again: thanked as before
+        except InvalidInput as exc:
+            return await run_in_threadpool(consent_page, request, view_token, view, 400,
+                                           {"typed": values, "error": exc.message})
+        return RedirectResponse(f"/consent/{view_token}?reviewed=1", status_code=303, headers=HEADERS)
 
     @api.post("/consent/{view_token}/withdraw", response_class=HTMLResponse)
     async def withdraw(request: Request, view_token: str):
