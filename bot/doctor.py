@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.checks import TIMEOUT, slack_client, slack_findings, teams_configured, teams_token_finding
-from bot.environment import GUID, Finding, database_error, environment_findings
+from bot.environment import GUID, Finding, database_error, database_url_problem, environment_findings
 from bot.settings import Settings
 from bot.slack.sender import display_name
 from bot.teams.conversations import Roster
 from bot.teams.transport import ConversationRef, TeamsCredentials, TeamsRuntime
 from storage import conversations
-from storage.db import make_engine, ping
+from storage.db import is_sqlite, make_engine, normalise_url, ping
 from storage.migrate import is_current
 from workflows.config import PURPOSES, ConfigError, ProgramConfig, load_config, unworkable
 
@@ -42,12 +44,18 @@ async def _diagnose(settings: Settings) -> list[Finding]:
     if teams_configured(settings):
         found.append(await teams_token_finding(settings))
     if engine is not None and any(config.channel("teams", p) for p in PURPOSES):
-        found += await _teams(settings, config, engine)
+        emails = not settings.slack_bot_token.get_secret_value()  # else Slack already looked them up
+        found += await _teams(settings, config, engine, emails)
     found.append(await _public_url(config))
     return found
 
 
 def _database(settings: Settings, found: list[Finding]):
+    url = make_url(normalise_url(settings.database_url)) if not database_url_problem(settings.database_url) else None
+    if url is not None and is_sqlite(url) and url.database and not Path(url.database).exists():
+        found.append(Finding("Database", False, f"no database file yet at {url.database}",
+                             "run advocacy-bot migrate (serve also creates it at start)"))
+        return None
     try:
         engine = make_engine(settings.database_url)
         ping(engine)
@@ -93,7 +101,7 @@ async def _slack_roles(client: AsyncWebClient, config: ProgramConfig) -> list[Fi
     return found
 
 
-async def _teams(settings: Settings, config: ProgramConfig, engine) -> list[Finding]:
+async def _teams(settings: Settings, config: ProgramConfig, engine, emails: bool) -> list[Finding]:
     found = []
     team = await asyncio.to_thread(conversations.any_conversation, engine, settings.teams_tenant_id.strip(), True)
     for purpose in PURPOSES:
@@ -110,11 +118,12 @@ async def _teams(settings: Settings, config: ProgramConfig, engine) -> list[Find
             found.append(Finding(what, False, "the app is not installed in any team yet",
                                  "upload the package from advocacy-bot teams-package and add the app to the team"))
     if team is not None:
-        found += await _teams_roles(settings, config, team)
+        found += await _teams_roles(settings, config, team, emails)
     return found
 
 
-async def _teams_roles(settings: Settings, config: ProgramConfig, team) -> list[Finding]:
+async def _teams_roles(settings: Settings, config: ProgramConfig, team, emails: bool) -> list[Finding]:
+    """Role members given by Entra object id (and by email, when Slack does not check them) in the roster."""
     creds = TeamsCredentials(settings.teams_app_id.strip() or None,
                              settings.teams_app_password.get_secret_value() or None,
                              settings.teams_tenant_id.strip() or None)
@@ -122,7 +131,7 @@ async def _teams_roles(settings: Settings, config: ProgramConfig, team) -> list[
     ref = ConversationRef(team.service_url, team.team_id or team.conversation_id, team.tenant_id or None)
     found = []
     for role, members in config.roles.items():
-        ids = [m for m in members if GUID.match(m)]
+        ids = [m for m in members if GUID.match(m) or (emails and "@" in m[1:])]
         if not ids:
             continue
         unknown = [member for member in ids if not await roster.member(ref, member)]

@@ -116,7 +116,9 @@ def environment_findings(settings: Settings) -> list[Finding]:
     found.append(Finding("DATABASE_URL", not problem, problem or f"{make_url(settings.database_url).get_backend_name()}"
                          " URL", "" if not problem else "fix DATABASE_URL"))
     for name, secret, why in (("ADVOCACY_SECRET", settings.advocacy_secret, "customer links use a development key"),
-                              ("WEBHOOK_SECRET", settings.webhook_secret, "the NPS and account webhooks are off")):
+                              ("WEBHOOK_SECRET", settings.webhook_secret, "the NPS and account webhooks are off"),
+                              ("METRICS_TOKEN", settings.metrics_token,
+                               "/metrics and /healthz detail answer only local callers")):
         found.append(Finding(name, True, "set" if _set(secret) else f"not set: {why}", warning=not _set(secret)))
     return found
 

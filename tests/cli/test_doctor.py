@@ -123,6 +123,23 @@ def test_doctor_prints_a_table_and_exits_non_zero_on_a_problem(setup, slack):
     assert "✗" in result.output and TOKEN not in result.output and SIGNING not in result.output
 
 
+def test_without_slack_role_emails_are_looked_up_in_the_teams_roster(setup, connector):
+    _install(setup["DATABASE_URL"], connector)
+    config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
+    config["roles"]["marketing"] = ["Mia@Example.com", "ghost@example.com"]
+    Path(setup["ADVOCACY_CONFIG"]).write_text(yaml.safe_dump(config))
+    found = _by_check({k: v for k, v in setup.items() if not k.startswith("SLACK")})
+    assert "Slack token" not in found
+    marketing = found["Role marketing (Teams)"]
+    assert not marketing.ok and marketing.detail == "not in the team's roster: ghost@example.com"
+
+
+def test_a_missing_sqlite_file_is_reported_not_created(setup, tmp_path):
+    found = _by_check({**setup, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"})
+    assert not found["Database"].ok and "no database file yet" in found["Database"].detail
+    assert not (tmp_path / "none.db").exists()
+
+
 def test_an_unreachable_database_and_public_url_are_reported(setup):
     found = _by_check({**setup, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"})
     assert not found["Database"].ok and "cannot reach the database at 127.0.0.1:1/x" in found["Database"].detail

@@ -266,7 +266,7 @@ class FakeBotConnector:
             return 200, copy.deepcopy(self.users)
         if call.kind == "get_member":
             for user in self.users:
-                if member_id in (user["id"], user["aadObjectId"]):
+                if member_id.lower() in {str(user[k]).lower() for k in ("id", "aadObjectId", "userPrincipalName")}:
                     return 200, copy.deepcopy(user)
             return 404, {"error": {"code": "MemberNotFoundInConversation", "message": "Member not found"}}
         return 404, {"error": {"code": "NotFound", "message": f"{call.method} {call.path}"}}
