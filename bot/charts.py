@@ -1,18 +1,20 @@
-"""The digest chart: the period's funnel and the NPS trend, rendered headless (matplotlib Agg) as a PNG."""
+"""The digest chart: the period's funnel and the NPS trend, rendered headless (matplotlib Agg) as a PNG.
+
+matplotlib is imported on the first chart, not at start-up."""
 
 from __future__ import annotations
 
 import base64
 import io
 import math
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from workflows.digest import FUNNEL, Digest, nps_score, signed
 from workflows.effects import Image
 from workflows.periods import Period
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BLUE, GREY, GREEN = "#2f6db5", "#b8c4d6", "#2e8b57"
 
@@ -27,6 +29,10 @@ def digest_chart(digest: Digest) -> Image:
 
 def draw(digest: Digest) -> Figure:
     """The chart's figure: the funnel on the left, the NPS trend on the right."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - loaded on first chart
+    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
     names = [name for _, name in FUNNEL]
     current = [getattr(digest.activity, attr) for attr, _ in FUNNEL]
     previous = [getattr(digest.previous_activity, attr) for attr, _ in FUNNEL]

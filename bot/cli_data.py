@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import httpx
 import typer
 from rich.markup import escape
 
-from bot.crm import PushRefused, push_advocates
-from workflows import export, identification, imports
 from workflows.errors import DomainError
 from workflows.periods import parse_periods
+
+IMPORT_KINDS = ("accounts", "contacts", "nps", "usage", "support", "opportunities")  # imports.KINDS, for --help
 
 export_app = typer.Typer(help="Advocate statuses and tags out (CSV, or a push to the CRM); program metrics as CSV.",
                          no_args_is_help=True)
@@ -24,13 +23,15 @@ def _cli():
     return cli
 
 
-def import_cmd(kind: str = typer.Argument(..., help=f"What the file holds: {', '.join(imports.KINDS)}."),
+def import_cmd(kind: str = typer.Argument(..., help=f"What the file holds: {', '.join(IMPORT_KINDS)}."),
                file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                            help="CSV file with a header line.")) -> None:
     """Import accounts, contacts, NPS answers, usage or support signals, or opportunities from CSV (docs/data.md).
 
     Re-importing the same file changes nothing. Bad rows are listed by line and skipped; exit code 1 if any.
     """
+    from workflows import imports
+
     cli = _cli()
     ctx = cli._context()
     try:
@@ -49,6 +50,8 @@ def import_cmd(kind: str = typer.Argument(..., help=f"What the file holds: {', '
 @export_app.command("advocates")
 def export_advocates(file: str = typer.Argument(..., help="CSV file to write, or - for standard output.")) -> None:
     """Write every advocate's status and tags as CSV (columns in docs/data.md)."""
+    from workflows import export
+
     cli = _cli()
     rows = export.advocates(cli._context().core)
     _write(file, export.write_csv, rows, "advocate(s)")
@@ -69,6 +72,8 @@ def export_metrics(period: str = typer.Option(..., "--period", help="A month (20
                                               "range of either (2026-01..2026-10), in the configured timezone."),
                    file: str = typer.Argument("-", help="CSV file to write, or - for standard output.")) -> None:
     """Write the digest's figures as CSV, one row per period (columns in docs/digest.md)."""
+    from workflows import export
+
     cli = _cli()
     core = cli._context().core
     try:
@@ -82,6 +87,10 @@ def export_metrics(period: str = typer.Option(..., "--period", help="A month (20
 @export_app.command("push")
 def export_push() -> None:
     """POST advocates whose status changed since the last push to crm_callback_url (app.yaml), with retries."""
+    import httpx
+
+    from bot.crm import PushRefused, push_advocates
+
     cli = _cli()
     ctx = cli._context()
     url = ctx.core.config.crm_callback_url
@@ -99,6 +108,8 @@ def export_push() -> None:
 def sweep_cmd(limit: int = typer.Option(None, min=0,
                                        help="Most nominations to create (default scoring.sweep_limit).")) -> None:
     """Nominate promoters nobody asked recently, and bring back snoozed nominations that are due."""
+    from workflows import identification
+
     cli = _cli()
     report = identification.sweep(cli._context().core, limit=limit)
     cli.console.print(escape(report.message))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.db import DEFAULT_URL
-
 
 class Settings(BaseSettings):
     """Environment variables; secrets are SecretStr so they never print in logs or errors."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = DEFAULT_URL
+    database_url: str = "sqlite:///./advocacy.db"
     advocacy_config: str = "app.yaml"
     advocacy_secret: SecretStr = SecretStr("")  # signs customer links; required outside local use
     slack_bot_token: SecretStr = SecretStr("")

@@ -9,8 +9,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-DEFAULT_URL = "sqlite:///./advocacy.db"
-
 
 def normalise_url(url: str) -> str:
     """Accept postgres:// and postgresql:// URLs and use the psycopg 3 driver."""
@@ -41,10 +39,14 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+        read_only = bool(conn.get_execution_options().get("read_only"))
+        if conn.info.get("query_only", False) != read_only:  # a read-only unit that writes fails loudly
+            conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            conn.info["query_only"] = read_only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine for a database URL with the right settings for its backend.
 
     SQL parameters hold customer names and words: errors never show them (`hide_parameters`).
@@ -65,9 +67,10 @@ def make_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
 def transaction(engine: Engine, read_only: bool = False) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back everything on error.
 
-    `read_only` skips SQLite's write lock (BEGIN IMMEDIATE) for transactions that only read.
+    `read_only` transactions take no write lock, so on SQLite they never wait for a writer (WAL
+    readers see the last commit); both engines refuse a write inside one.
     """
-    bind = engine.execution_options(read_only=True) if read_only else engine
+    bind = engine.execution_options(read_only=True, postgresql_readonly=True) if read_only else engine
     with Session(bind, expire_on_commit=False) as session:
         with session.begin():
             yield session

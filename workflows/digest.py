@@ -91,7 +91,7 @@ def build_digest(core: Core, period: Period, now: datetime | None = None) -> Dig
     now = now or core.now()
     trend = period.trend(TREND)
     edges = [p.start_utc for p in trend] + [period.end_utc]
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         session = unit.repo.session
         activity = q.activity(session, edges[-3:])
         cycles = q.cycle_times(session, edges[-3:])
@@ -351,7 +351,7 @@ class Posted:
 
 
 def posted_runs(core: Core, period: Period) -> list[m.DigestRun]:
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         return q.digest_runs(unit.repo.session, period.kind, period.key)
 
 

@@ -64,7 +64,7 @@ def review_campaign(core: Core, actor: Actor, ask_type: AskType, segment: str = 
     require_role(actor, core.config, Role.SUCCESS, Role.MARKETING, doing="plan ask campaigns")
     check_targeting(ask_type, core.config, min_nps)
     config = core.config
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         session = unit.repo.session
         people = sq.campaign_audience(session, segment, industry, region)
         start, end = quarter_bounds(unit.now, config.tz)

@@ -21,13 +21,13 @@ def first_delivery(core: Core, source: str, key: str) -> bool:
 
 def search_accounts(core: Core, text: str, limit: int = 20) -> list[tuple[int, str]]:
     """(id, name) of accounts whose name contains `text`, for a searchable picker."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         return [(a.id, a.name) for a in unit.repo.search_accounts(text, limit)]
 
 
 def nomination_to_act_on(core: Core, actor: Actor, nomination_id: int) -> str:
     """The nomination's account name, or NotAllowed/NotFound when the actor may not act on it."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         nom = load(unit, m.Nomination, nomination_id, "nomination")
         require_account_owner(unit, actor, nom.owner, "act on this nomination")
         return unit.repo.get(m.Account, nom.account_id).name

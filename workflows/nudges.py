@@ -60,7 +60,7 @@ def snooze_ended(core: Core) -> int:
         refresh_nomination_card(unit, nom, "Back from snooze")
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ids = q.snoozes_ended(unit.repo, unit.now)
     return _each(core, ids, apply)
 
@@ -84,7 +84,7 @@ def nomination_untouched(core: Core) -> int:
         _tell_owner(unit, nom.owner, card, "nominations")
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ids = q.untouched_nominations(unit.repo, unit.now - timedelta(days=days), "untouched")
     return _each(core, ids, apply)
 
@@ -109,7 +109,7 @@ def ask_expired(core: Core) -> int:
             "Flag a new win when the time is right to ask again."), "nominations")
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ids = q.asks_to_expire(unit.repo, unit.now, unit.now - timedelta(days=days))
     return _each(core, ids, apply)
 
@@ -130,7 +130,7 @@ def ask_reminder(core: Core) -> int:
             f"One friendly follow-up often helps.{until}", f"Their link: {link}"), "nominations")
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ids = q.asks_unanswered(unit.repo, unit.now - timedelta(days=days), "reminder")
     return _each(core, ids, apply)
 
@@ -150,7 +150,7 @@ def review_pending(core: Core) -> int:
             purpose="approvals"))
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ids = q.reviews_pending(unit.repo, unit.now - timedelta(days=days), "review_pending")
     return _each(core, ids, apply)
 
@@ -170,7 +170,7 @@ def consent_expiring(core: Core) -> int:
             "approvals")
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         today = unit.now.astimezone(core.config.tz).date()
         ids = q.consents_expiring(unit.repo, today, today + timedelta(days=days), "expiring")
     return _each(core, ids, apply)
@@ -193,7 +193,7 @@ def consent_lapsed(core: Core) -> int:
             *[p.url for p in retired]), purpose="approvals"))
         return True
 
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ids = q.stories_with_lapsed_consent(unit.repo, unit.now.astimezone(core.config.tz).date())
     return _each(core, ids, apply)
 

@@ -72,7 +72,7 @@ class Referrer:
 
 def view_referrer(core: Core, code: str) -> Referrer:
     """Who a referral link belongs to, for the page; BadLink when the code is unknown."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         row = q.by_code(unit.repo, code)
         if row is None:
             raise BadLink("This referral link is not valid. Check that it was copied in full.")
@@ -145,5 +145,5 @@ class ReferralTotals:
 
 def referral_totals(core: Core, start: datetime, end: datetime) -> ReferralTotals:
     """Referrals made and converted in a period, and the revenue they brought (for digests)."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         return ReferralTotals(*q.totals(unit.repo, start, end))

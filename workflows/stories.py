@@ -88,7 +88,7 @@ class IntakeView:
 
 def view_intake(core: Core, token: str) -> IntakeView:
     """What the intake page shows for a token; changes nothing."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ask = open_ask(unit, token)
         return IntakeView(ask, unit.repo.get(m.Account, ask.account_id), unit.repo.get(m.Contact, ask.contact_id))
 
@@ -256,7 +256,7 @@ class ConsentView:
 
 def view_consent(core: Core, view_token: str) -> ConsentView:
     """What the customer agreed to and where the story is used; changes nothing."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         consent = unit.repo.consent_by_token(view_token)
         if consent is None:
             raise BadLink("This consent link is not valid. Check that it was copied in full.")

@@ -17,7 +17,7 @@ from workflows.states import AskType
 
 
 def nomination_card(core: Core, nomination_id: int) -> Card:
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         nom = load(unit, m.Nomination, nomination_id, "nomination")
         account = unit.repo.get(m.Account, nom.account_id)
         return cards.nomination_card(nom, account, unit.repo.get(m.Contact, nom.contact_id),
@@ -26,7 +26,7 @@ def nomination_card(core: Core, nomination_id: int) -> Card:
 
 
 def review_card(core: Core, story_id: int) -> Card:
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         story = load(unit, m.Story, story_id, "story")
         return cards.review_card(story, unit.repo.get(m.Account, story.account_id),
                                  unit.repo.get(m.Contact, story.contact_id), unit.repo.consent_for(story.id),
@@ -44,7 +44,7 @@ class AskChoices:
 
 def ask_choices(core: Core, actor: Actor, nomination_id: int) -> AskChoices:
     """What this person may ask the nominated customer for; refuses like `asks.draft_ask` would."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         nom = load(unit, m.Nomination, nomination_id, "nomination")
         require_account_owner(unit, actor, nom.owner, "ask this customer")
         if nom.state not in OPEN_NOMINATION:
@@ -74,7 +74,7 @@ class AskText:
 
 def ask_text(core: Core, actor: Actor, ask_id: int) -> AskText:
     """A drafted or sent ask's text (it carries the customer's link: owners only)."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         ask = load(unit, m.Ask, ask_id, "ask")
         require_account_owner(unit, actor, ask.owner, "see this ask")
         account = unit.repo.get(m.Account, ask.account_id)

@@ -29,7 +29,6 @@ from microsoft_agents.activity import (
     ConversationReference,
     InvokeResponse,
 )
-from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import (
     AgentApplication,
     AgentAuthConfiguration,
@@ -196,6 +195,8 @@ def _connection_manager(credentials: TeamsCredentials, auth_config: AgentAuthCon
     connections = {"SERVICE_CONNECTION": auth_config}
     if credentials.anonymous:
         return ConnectionManager(lambda _config: AnonymousTokenProvider(), connections_configurations=connections)
+    from microsoft_agents.authentication.msal import MsalConnectionManager  # noqa: PLC0415 - MSAL is slow to import
+
     return MsalConnectionManager(connections_configurations=connections)
 
 

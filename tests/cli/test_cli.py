@@ -15,8 +15,10 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli_data import IMPORT_KINDS
 from storage import models as m
 from storage.db import make_engine
+from workflows import imports
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

@@ -92,3 +92,13 @@ def test_two_people_naming_the_same_new_account_at_once_share_it(core, engine):
     assert [a.name for a in rows(engine, m.Account)] == ["Brand New Co"]
     assert len(rows(engine, m.Win)) == 4
     assert len([a for a in rows(engine, m.AuditEvent) if a.entity == "account" and a.action == "created"]) == 1
+
+
+def test_a_read_only_unit_refuses_to_write_and_the_next_unit_may(core: Core):
+    with pytest.raises(Exception, match="(?i)read.?only"):
+        with core.unit(read_only=True) as unit:
+            unit.repo.add(m.Account(name="Acme Corp", name_key="acme corp"))
+    with core.unit() as unit:
+        unit.repo.add(m.Account(name="Acme Corp", name_key="acme corp"))
+    with core.unit(read_only=True) as unit:
+        assert [a.name for a in unit.repo.search_accounts("acme", 5)] == ["Acme Corp"]

@@ -66,6 +66,26 @@ def test_a_busy_database_still_gets_an_answer_in_time_and_the_result_follows(sla
     assert len(bot.rows(m.Win)) == 1
 
 
+def test_a_writer_holding_the_database_delays_no_ack_and_no_read_only_answer(slack, emu, bot):
+    flag_win(slack, emu, account="new:Acme Corp")
+    view, account_id = opened_view(emu), bot.rows(m.Account)[0].id
+    emu.reset()
+    with bot.engine.begin() as busy:  # a writer holding the lock for a second
+        busy.exec_driver_sql("LOCK TABLE account, nomination, win IN EXCLUSIVE MODE"
+                             if bot.engine.dialect.name == "postgresql" else "SELECT 1")  # SQLite: BEGIN IMMEDIATE
+        started = time.monotonic()
+        acks = [slack.slash_command("/advocacy", "help", user_id="U0SUCCESS"),
+                slack.slash_command("/advocacy", "queue", user_id="U0SUCCESS")]
+        suggestion = slack.payload({"type": "block_suggestion", "user": {"id": "U0SUCCESS"}, "team": {"id": "T0TEAM"},
+                                    "api_app_id": "A0APP", "action_id": "account", "block_id": "account",
+                                    "value": "acm", "view": view})
+        answered = wait_until(lambda: len(emu.calls("response_url:advocacy")) >= 2, timeout=0.8,
+                              what="help and the queue while the writer holds the lock")
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+    assert answered and all(r.status_code == 200 and r.elapsed.total_seconds() < 0.5 for r in [*acks, suggestion])
+    assert ("Acme Corp", f"id:{account_id}") in [(o["text"]["text"], o["value"]) for o in suggestion.json()["options"]]
+
+
 # signatures ------------------------------------------------------------------
 
 def test_forged_stale_and_unsigned_requests_are_rejected_and_store_nothing(slack, emu, bot):
