@@ -8,9 +8,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.environment import database_error, environment_findings
 from bot.settings import Settings
 from workflows.config import ConfigError, load_config, unworkable
 
@@ -29,6 +27,8 @@ def _settings() -> Settings:
 
 def _context():
     """Settings, validated config, migrated database and core; exits with a clear message on bad config."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.server import build_context
 
     settings = _settings()
@@ -42,6 +42,8 @@ def _context():
 
 
 def _database_exit(settings: Settings, exc: Exception) -> NoReturn:
+    from bot.environment import database_error
+
     err.print(f"[red]{escape(database_error(settings.database_url, exc))}[/red]", soft_wrap=True)
     raise typer.Exit(2) from None
 
@@ -84,6 +86,8 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from storage.db import make_engine
     from storage.migrate import upgrade
 
@@ -99,6 +103,8 @@ def migrate() -> None:
 @app.command("check-config")
 def check_config(path: str = typer.Argument(None, help="app.yaml to check (default: ADVOCACY_CONFIG).")) -> None:
     """Validate app.yaml and the environment's secrets (set or not, and their shape; never their values)."""
+    from bot.environment import environment_findings
+
     settings = _settings()
     source = path or settings.advocacy_config
     try:

@@ -15,6 +15,8 @@ from typing import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics
 from bot.context import BotContext
@@ -60,14 +62,6 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000"
 
 
-def _secure(response, request: Request):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.url.scheme == "https":
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    return response
-
-
 def _is_operator(request: Request, token: str) -> bool:
     """A caller on this machine, or one sending `Authorization: Bearer <METRICS_TOKEN>`."""
     sent = request.headers.get("authorization", "").encode()
@@ -79,9 +73,58 @@ def _is_operator(request: Request, token: str) -> bool:
         return False
 
 
-def _route(request: Request) -> str:
+def _route(scope: Scope) -> str:
     """The route template, never the raw path: customer links carry their token in the path."""
-    return getattr(request.scope.get("route"), "path", "unmatched")
+    return getattr(scope.get("route"), "path", "unmatched")
+
+
+class RequestContext:
+    """ASGI middleware: a request id (for logs and the answer), security headers, the request counter,
+    ack latency, one log line per answer, and a JSON 500 instead of a stack trace for an unhandled error."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = safe_request_id(sent) or uuid.uuid4().hex[:16]
+        request_id.set(rid)
+        started, status = time.perf_counter(), 0
+
+        async def stamped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = rid
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        unreadable = path_problem(scope)
+        try:
+            if unreadable:
+                refused(scope, unreadable)
+                await JSONResponse({"error": unreadable}, status_code=400)(scope, receive, stamped)
+            else:
+                await self.app(scope, receive, stamped)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], _route(scope))
+            if not status:
+                await JSONResponse({"error": "internal error"}, status_code=500)(scope, receive, stamped)
+        route, elapsed = _route(scope), time.perf_counter() - started
+        metrics.REQUESTS.labels(route, str(status)).inc()
+        if route in ACK_ROUTES:
+            metrics.ACK_LATENCY.labels(ACK_ROUTES[route]).observe(elapsed)
+        level = logging.WARNING if status in (401, 403) else logging.INFO if status >= 400 else logging.DEBUG
+        reason = refusal(scope)
+        log.log(level, "%s %s %s %.1fms%s", scope["method"], route, status, elapsed * 1000,
+                f" refused: {reason}" if reason else "")
 
 
 def build_context(settings: Settings, config: ProgramConfig | None = None,
@@ -113,31 +156,7 @@ def create_app(ctx: BotContext) -> FastAPI:
         mount(app, ctx)
     app.add_middleware(BodyLimit)  # inside the request context below, so refusals are logged and counted
 
-    @app.middleware("http")
-    async def _request_context(request: Request, call_next):
-        request_id.set(safe_request_id(request.headers.get("x-request-id")) or uuid.uuid4().hex[:16])
-        started = time.perf_counter()
-        unreadable = path_problem(request.scope)
-        try:
-            if unreadable:
-                refused(request.scope, unreadable)
-                response = JSONResponse({"error": unreadable}, status_code=400)
-            else:
-                response = await call_next(request)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, _route(request))
-            response = JSONResponse({"error": "internal error"}, status_code=500)
-        route, elapsed = _route(request), time.perf_counter() - started
-        metrics.REQUESTS.labels(route, str(response.status_code)).inc()
-        if route in ACK_ROUTES:
-            metrics.ACK_LATENCY.labels(ACK_ROUTES[route]).observe(elapsed)
-        response.headers["x-request-id"] = request_id.get()
-        status = response.status_code
-        level = logging.WARNING if status in (401, 403) else logging.INFO if status >= 400 else logging.DEBUG
-        reason = refusal(request.scope)
-        log.log(level, "%s %s %s %.1fms%s", request.method, route, status, elapsed * 1000,
-                f" refused: {reason}" if reason else "")
-        return _secure(response, request)
+    app.add_middleware(RequestContext)  # outermost: ids, headers, counts and logs every answer, refusals included
 
     metrics_token = ctx.settings.metrics_token.get_secret_value()
 

@@ -84,6 +84,13 @@ class Repo:
                                          next_attempt_at=now))
 
     # accounts and contacts ---------------------------------------------------
+    def account_names(self, ids: Iterable[int]) -> dict[int, str]:
+        """Account names by id, in one query."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        return dict(self.session.exec(select(m.Account.id, m.Account.name).where(col(m.Account.id).in_(wanted))).all())
+
     def account_by_name(self, name: str) -> m.Account | None:
         return self.session.exec(select(m.Account).where(m.Account.name_key == name.strip().casefold())).first()
 

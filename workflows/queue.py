@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from storage import models as m
 from workflows.actors import Actor, roles_of
 from workflows.core import Core
 from workflows.fairness import order_nominations
@@ -32,36 +31,28 @@ class Queue:
 def my_queue(core: Core, actor: Actor) -> Queue:
     roles = roles_of(actor, core.config)
     tz = core.config.tz
-    queue = Queue()
+    found: dict[str, list] = {}
     with core.unit(read_only=True) as unit:
         repo = unit.repo
-        names = {}
-
-        def account_name(account_id: int) -> str:
-            if account_id not in names:
-                names[account_id] = repo.get(m.Account, account_id).name
-            return names[account_id]
-
         if Role.SUCCESS in roles:
             any_account = Role.ADMIN in roles or core.config.permissions.success_acts_on_any_account
             owners = None if any_account else actor.record_keys()
-            queue.sections["Nominations"] = [
-                QueueItem("nomination", n.id, account_name(n.account_id),
-                          f"score {n.score:.1f}; {n.state.value}")
-                for n in order_nominations(repo.session, core.config, unit.now, repo.nominations_owned(owners))]
-            queue.sections["Open asks"] = [
-                QueueItem("ask", a.id, account_name(a.account_id),
-                          f"{label(a.ask_type)}, {a.state.value} {day_label(a.sent_at or a.created_at, tz)}")
-                for a in repo.asks_owned(actor.record_keys())]
+            found["Nominations"] = order_nominations(repo.session, core.config, unit.now,
+                                                     repo.nominations_owned(owners))
+            found["Open asks"] = repo.asks_owned(actor.record_keys())
         if Role.MARKETING in roles:
-            queue.sections["Reviews"] = [
-                QueueItem("review", s.id, account_name(s.account_id),
-                          f"{label(s.ask_type)} submitted {day_label(s.submitted_at or s.created_at, tz)}")
-                for s in repo.stories_in([StoryState.IN_REVIEW])]
-            queue.sections["Ready to publish"] = [
-                QueueItem("publish", s.id, account_name(s.account_id), label(s.ask_type))
-                for s in repo.stories_in([StoryState.APPROVED])]
-        queue.sections["My wins"] = [
-            QueueItem("win", w.id, account_name(w.account_id), w.story[:80])
-            for w in repo.wins_by(actor.record_keys())]
-    return queue
+            found["Reviews"] = repo.stories_in([StoryState.IN_REVIEW])
+            found["Ready to publish"] = repo.stories_in([StoryState.APPROVED])
+        found["My wins"] = repo.wins_by(actor.record_keys())
+        names = repo.account_names(row.account_id for rows in found.values() for row in rows)
+    describe = {
+        "Nominations": ("nomination", lambda n: f"score {n.score:.1f}; {n.state.value}"),
+        "Open asks": ("ask", lambda a: f"{label(a.ask_type)}, {a.state.value} "
+                                       f"{day_label(a.sent_at or a.created_at, tz)}"),
+        "Reviews": ("review", lambda s: f"{label(s.ask_type)} submitted "
+                                        f"{day_label(s.submitted_at or s.created_at, tz)}"),
+        "Ready to publish": ("publish", lambda s: label(s.ask_type)),
+        "My wins": ("win", lambda w: w.story[:80]),
+    }
+    return Queue({section: [QueueItem(describe[section][0], row.id, names[row.account_id], describe[section][1](row))
+                            for row in rows] for section, rows in found.items()})

@@ -16,8 +16,14 @@ import aiohttp
 from fastapi import FastAPI, Request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import metrics
 from bot.context import BotContext
@@ -47,10 +53,36 @@ def build_app(ctx: BotContext) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value(),
                    request_verification_enabled=not socket_mode, process_before_response=False,
                    logger=logging.getLogger("slack_bolt"), name="advocacy-bot")
+    app.use(pooled_respond(client))
     app.use(actor_middleware(Directory(ctx.core.config)))
     app.error(on_error)
     register_all(app, ctx)
     return app
+
+
+class PooledRespond(AsyncRespond):
+    """Bolt's `respond`, posting to the response_url over the server's shared connection pool
+    (Bolt's own opens a new session and connection for every answer)."""
+
+    def __init__(self, response_url: str, client: AsyncWebClient):
+        super().__init__(response_url=response_url)
+        self.client = client
+
+    async def __call__(self, text: str | dict = "", **fields) -> WebhookResponse:
+        message = _build_message(text=text, **fields) if isinstance(text, str) else _build_message(**text)
+        webhook = AsyncWebhookClient(url=self.response_url, session=self.client.session, timeout=API_TIMEOUT)
+        return await webhook.send_dict(message)
+
+
+def pooled_respond(client: AsyncWebClient):
+    """Global middleware giving listeners a `respond` that shares the app client's session."""
+
+    async def middleware(context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if context.response_url:
+            context["respond"] = PooledRespond(context.response_url, client)
+        return await next()
+
+    return middleware
 
 
 def shared_session(*clients: AsyncWebClient) -> Callable[[], Awaitable[None]]:
