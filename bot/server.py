@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import importlib
 import ipaddress
 import logging
 import time
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import MutableHeaders
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics
@@ -29,7 +31,6 @@ from bot.scheduler import mount as mount_scheduler
 from bot.settings import Settings
 from bot.shortlinks import mount as mount_shortlinks
 from bot.slack.app import mount as mount_slack
-from bot.teams.surface import mount as mount_teams
 from bot.webhooks import mount as mount_webhooks
 from storage.db import make_engine, ping
 from storage.migrate import upgrade
@@ -37,6 +38,38 @@ from workflows.config import ProgramConfig, load_config
 from workflows.core import Core, system_clock
 
 log = logging.getLogger(__name__)
+
+TEAMS_PATH = "/api/messages"
+
+
+def mount_teams(app: FastAPI, ctx: BotContext) -> None:
+    """Teams, mounted at start when it has credentials or channels; otherwise (anonymous local use)
+    the Agents SDK, the largest import of all, loads on the first request to /api/messages."""
+    s = ctx.settings
+    if "teams" in ctx.core.platforms or s.teams_app_id or s.teams_tenant_id or s.teams_app_password.get_secret_value():
+        from bot.teams.surface import mount
+
+        mount(app, ctx)
+        return
+    app.router.routes.append(Route(TEAMS_PATH, _TeamsOnFirstRequest(ctx), methods=["POST"], include_in_schema=False))
+    ctx.surfaces["teams"] = f"loads on the first request to {TEAMS_PATH} (no Teams credentials or channels)"
+
+
+class _TeamsOnFirstRequest:
+    """An ASGI app that mounts the Teams surface on an app of its own when the first request comes."""
+
+    def __init__(self, ctx: BotContext):
+        self.ctx = ctx
+        self.teams = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        self.loaded = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with self.loaded:
+            if not self.ctx.surfaces["teams"].startswith("on"):
+                surface = await asyncio.to_thread(importlib.import_module, "bot.teams.surface")
+                surface.mount(self.teams, self.ctx)
+        await self.teams(scope, receive, send)
+
 
 # Each surface mounts its routes and senders, and says in ctx.surfaces whether it is on.
 SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
@@ -51,7 +84,7 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
 
 
 # inbound chat requests whose answer time is the platform's ack (Slack's is observed by its handler)
-ACK_ROUTES = {"/api/messages": "teams"}
+ACK_ROUTES = {TEAMS_PATH: "teams"}
 
 
 # on every answer, JSON included; HSTS only when the request arrived over https (directly or via a trusted proxy)

@@ -41,6 +41,6 @@ def story_for_marketing(core: Core, actor: Actor, story_id: int, doing: str) -> 
 
 def story_label(core: Core, story_id: int) -> str:
     """'Acme Corp: Short quote'."""
-    with core.unit() as unit:
+    with core.unit(read_only=True) as unit:
         story = load(unit, m.Story, story_id, "story")
         return f"{unit.repo.get(m.Account, story.account_id).name}: {label(story.ask_type)}"

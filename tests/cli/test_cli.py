@@ -131,8 +131,8 @@ def test_second_scheduling_process_on_one_sqlite_file_is_refused(env):
 
 
 def test_help_and_server_start_load_no_heavy_library_they_do_not_need():
-    """--help loads no database layer; the server loads the chart and MSAL libraries only when first used."""
-    probe = ("import sys, {module}; heavy = ('sqlalchemy', 'matplotlib', 'msal', 'PIL'); "
+    """--help loads no database layer; the server loads charts, MSAL and the Teams SDK only when first used."""
+    probe = ("import sys, {module}; heavy = ('sqlalchemy', 'matplotlib', 'msal', 'PIL', 'microsoft_agents'); "
              "print(' '.join(sorted(m for m in heavy if m in sys.modules)))")
     loaded = {module: subprocess.run([sys.executable, "-c", probe.format(module=module)], cwd=ROOT, check=True,
                                      capture_output=True, text=True).stdout.split()

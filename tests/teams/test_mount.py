@@ -14,7 +14,9 @@ from bot.server import create_app
 from bot.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.conftest import TEST_CONFIG
 from tests.emulators import teams_activities as ta
+from workflows.config import parse_config
 from workflows.core import Core
 
 APP_ID = "6f1c0c2e-8d3b-4b52-9a55-3c3a2b1d0e7f"
@@ -33,6 +35,14 @@ def _app(engine, teams_config, **secrets):
     settings = Settings(_env_file=None, scheduler=False, **{"teams_app_id": "", "teams_tenant_id": "", **secrets})
     ctx = BotContext(settings=settings, core=Core(engine, teams_config, secret="s"))
     return ctx, TestClient(create_app(ctx))
+
+
+def test_without_teams_credentials_or_channels_teams_comes_up_on_its_first_request(engine):
+    ctx, client = _app(engine, parse_config(TEST_CONFIG))  # Slack channels only
+    assert ctx.surfaces["teams"].startswith("loads on the first request") and "teams" not in ctx.senders
+    response = client.post("/api/messages", json=ta.message("help", "http://127.0.0.1:9/"))  # from "testclient"
+    assert response.status_code == 403
+    assert ctx.surfaces["teams"].startswith("on: ANONYMOUS local mode") and "teams" in ctx.senders
 
 
 def test_anonymous_mode_warns_and_refuses_other_machines(engine, teams_config, caplog):
