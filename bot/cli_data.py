@@ -1,15 +1,19 @@
-"""Data commands: `import KIND FILE.csv`, `export advocates FILE.csv`, `export push`, `sweep`."""
+"""Data commands: `import KIND FILE.csv`, `export advocates|metrics|push`, `sweep`, `review-campaign`, `deal`."""
 
 from __future__ import annotations
 
+import csv
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from workflows.errors import DomainError
+from bot.cli_referrals import AS_HELP, _actor
+from workflows.errors import DomainError, InvalidInput
 from workflows.periods import parse_periods
+from workflows.states import AskType, DealOutcome
 
 IMPORT_KINDS = ("accounts", "contacts", "nps", "usage", "support", "opportunities")  # imports.KINDS, for --help
 
@@ -113,3 +117,60 @@ def sweep_cmd(limit: int = typer.Option(None, min=0,
     cli = _cli()
     report = identification.sweep(cli._context().core, limit=limit)
     cli.console.print(escape(report.message))
+
+
+def review_campaign_cmd(
+        who: str = typer.Option(..., "--as", help=AS_HELP),
+        sample: int = typer.Option(50, min=1, max=5000, help="How many people to invite, drawn at random."),
+        incentive: str = typer.Option("", help="The thank-you offered, disclosed in every invitation "
+                                               "(e.g. 'a $25 gift card')."),
+        kind: AskType = typer.Option(AskType.STAR_REVIEW, help="A public review kind (review_gating in app.yaml)."),
+        segment: str = typer.Option("", help="Only accounts in this segment."),
+        industry: str = typer.Option("", help="Only accounts in this industry."),
+        region: str = typer.Option("", help="Only accounts in this region."),
+        send: bool = typer.Option(False, "--send", help="Create the invitations; without it, only show the plan."),
+        out: Path = typer.Option(None, "--out", dir_okay=False, help="With --send: write the invitations "
+                                                                      "(email, name, account, link, text) as CSV."),
+        seed: int = typer.Option(None, help="Random seed, for a repeatable sample.")) -> None:
+    """Invite a random sample to review you, whatever their NPS (no review gating), with the incentive disclosed."""
+    from workflows import gating
+
+    cli = _cli()
+    core = cli._context().core
+    try:
+        if not send:
+            plan = gating.review_campaign(core, _actor(who), kind, segment, industry, region)
+            cli.console.print(escape(f"{plan.message} Add --send to invite {min(sample, len(plan.audience))} "
+                                     "of them at random."))
+            return
+        if out is None:
+            raise InvalidInput("Give --out FILE.csv: the invitations (with each person's link) are written there.")
+        sent = gating.send_review_campaign(core, _actor(who), kind, sample, incentive, segment, industry, region,
+                                           seed)
+    except DomainError as exc:
+        cli.err.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["email", "name", "account", "link", "text"])
+        writer.writerows([i.contact.email, i.contact.name, i.account.name, i.link, i.text] for i in sent.invitations)
+    cli.console.print(escape(f"{sent.message} Invitations written to {out}."))
+
+
+def deal_cmd(opportunity_id: str = typer.Argument(..., help="The CRM's opportunity id."),
+             outcome: DealOutcome = typer.Argument(..., help="won, lost or withdrawn."),
+             amount: float = typer.Option(..., "--amount", help="The final amount."),
+             closed_on: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"],
+                                                help="The day it closed (default today)."),
+             who: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
+    """Record a deal's outcome: won, lost or withdrawn, with the final amount and the day it closed."""
+    from workflows import sales
+
+    cli = _cli()
+    core = cli._context().core
+    day = closed_on.date() if closed_on else core.now().astimezone(core.config.tz).date()
+    try:
+        cli.console.print(escape(sales.close_deal(core, _actor(who), opportunity_id, outcome, amount, day)))
+    except DomainError as exc:
+        cli.err.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None

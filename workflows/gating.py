@@ -6,17 +6,20 @@ app stores) and by consumer-protection rules; advocacy asks such as case studies
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from storage import models as m
 from storage import signals as sq
 from workflows.actors import Actor, require_role
-from workflows.asks import quarter_bounds
+from workflows.asks import compose_ask_text, quarter_bounds
 from workflows.config import ProgramConfig, ReviewGating
 from workflows.core import Core
-from workflows.errors import NotAllowed
-from workflows.states import AskType, Role, label
+from workflows.errors import InvalidInput, NotAllowed
+from workflows.links import new_nonce
+from workflows.scoring import DETRACTOR_MAX, PROMOTER
+from workflows.states import AskState, AskType, Role, label
 
 
 def is_public_review(ask_type: AskType, config: ProgramConfig | None = None) -> bool:
@@ -85,3 +88,98 @@ def review_campaign(core: Core, actor: Actor, ask_type: AskType, segment: str = 
         planned[account.id] = planned.get(account.id, 0) + 1
         campaign.audience.append((account, contact))
     return campaign
+
+
+GROUPS = ("promoters", "passives", "detractors", "unscored")
+
+
+def nps_group(score: int | None) -> str:
+    if score is None:
+        return "unscored"
+    return "promoters" if score >= PROMOTER else "detractors" if score <= DETRACTOR_MAX else "passives"
+
+
+def stratified_sample(people: list, group_of, size: int, rng: random.Random) -> list:
+    """`size` people drawn at random, each NPS group in proportion to its share (largest remainders), so
+    passives and detractors are invited as often as their numbers say, never filtered out."""
+    if size >= len(people):
+        return list(people)
+    groups: dict[str, list] = {}
+    for person in people:
+        groups.setdefault(group_of(person), []).append(person)
+    quotas = {g: size * len(members) / len(people) for g, members in groups.items()}
+    counts = {g: int(q) for g, q in quotas.items()}
+    for g in sorted(quotas, key=lambda g: (counts[g] - quotas[g], g))[:size - sum(counts.values())]:
+        counts[g] += 1
+    return [p for g, members in groups.items() for p in rng.sample(members, counts[g])]
+
+
+@dataclass
+class Invitation:
+    account: m.Account
+    contact: m.Contact
+    ask_id: int
+    link: str
+    text: str
+
+
+@dataclass
+class CampaignSent:
+    campaign_id: int
+    invitations: list[Invitation]
+    groups: dict[str, int]  # invited per NPS group
+    held_back: int
+
+    @property
+    def message(self) -> str:
+        mix = ", ".join(f"{n} {g}" for g, n in self.groups.items() if n)
+        held = f"; {self.held_back} held back by the ask limits" if self.held_back else ""
+        return f"Review campaign {self.campaign_id}: {len(self.invitations)} invitation(s) ({mix or 'nobody'}){held}."
+
+
+def send_review_campaign(core: Core, actor: Actor, ask_type: AskType = AskType.STAR_REVIEW, sample: int = 50,
+                         incentive: str = "", segment: str = "", industry: str = "", region: str = "",
+                         seed: int | None = None) -> CampaignSent:
+    """Invite a random sample of the audience to review, whatever their score, each with the incentive disclosed.
+
+    Every invitation is an ask of its own (sent, with the customer's link and text); the campaign row keeps how
+    many promoters, passives, detractors and unscored contacts were invited, which shows there was no gating.
+    """
+    if not is_public_review(ask_type, core.config):
+        raise InvalidInput(f"{label(ask_type)} is not a public review kind; review campaigns invite reviews.",
+                           field="ask_type")
+    if not 1 <= sample <= 5000:
+        raise InvalidInput("Invite between 1 and 5,000 people.", field="sample")
+    incentive = incentive.strip()
+    if len(incentive) > 150:
+        raise InvalidInput("Describe the thank-you in up to 150 characters.", field="incentive")
+    plan = review_campaign(core, actor, ask_type, segment, industry, region)
+    with core.unit() as unit:
+        scores = sq.latest_nps_by_contact(unit.repo.session, [c.id for _, c in plan.audience])
+        chosen = stratified_sample(plan.audience, lambda p: nps_group(scores.get(p[1].id)), sample,
+                                   random.Random(seed))
+        groups = {g: 0 for g in GROUPS}
+        for _, contact in chosen:
+            groups[nps_group(scores.get(contact.id))] += 1
+        disclosure = core.config.review_gating.incentive_disclosure + (f" The thank-you is {incentive}." if incentive
+                                                                         else "")
+        campaign = unit.repo.add(m.ReviewCampaign(
+            ask_type=ask_type, segment=segment, industry=industry, region=region, incentive=incentive,
+            disclosure=disclosure, invited=len(chosen), created_by=actor.key, created_at=unit.now, **groups))
+        expires = unit.now + timedelta(days=core.config.nudges.ask_expire_days)
+        invitations = []
+        for account, contact in chosen:
+            nonce = new_nonce()
+            ask = unit.repo.add(m.Ask(account_id=account.id, contact_id=contact.id, ask_type=ask_type,
+                                      state=AskState.SENT, owner=account.owner or actor.key, created_by=actor.key,
+                                      token_nonce=nonce, campaign_id=campaign.id, created_at=unit.now,
+                                      sent_at=unit.now, expires_at=expires))
+            link = core.links.intake_url(ask.id, nonce, unit.now)
+            ask.text = compose_ask_text(unit, ask_type, account, contact, None, link, actor.display)
+            if incentive:
+                ask.text += f" The thank-you is {incentive}."
+            unit.repo.add(ask)
+            unit.audit("ask", ask.id, "sent", actor.key, to_state=AskState.SENT.value, campaign_id=campaign.id)
+            invitations.append(Invitation(account, contact, ask.id, link, ask.text))
+        unit.audit("review_campaign", campaign.id, "sent", actor.key, invited=len(chosen), **groups)
+    return CampaignSent(campaign.id, invitations, groups, plan.held_back)
