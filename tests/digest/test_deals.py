@@ -117,3 +117,10 @@ def test_closing_a_deal_needs_a_role_and_a_past_date(core, engine):
     with pytest.raises(InvalidInput, match="won, lost or withdrawn"):
         sales.close_deal(core, SELLER, "O-1", DealOutcome.OPEN, 1, date(2026, 11, 9))
     assert rows(engine, m.Deal) == []
+
+
+def test_hubspot_millisecond_timestamps_are_read_as_such(core, engine):
+    with served(core) as (client, _):
+        response = post(client, "/webhooks/opportunities", {**HUBSPOT, "closedate": "1760400000000"}, core)
+        assert response.status_code == 200, response.text
+    assert rows(engine, m.Deal)[0].closed_at.isoformat() == "2025-10-14T00:00:00+00:00"
