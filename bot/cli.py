@@ -168,12 +168,14 @@ digest_app.command("send")(digest_send)
 from bot.cli_teams import teams_package  # noqa: E402
 
 app.command("teams-package")(teams_package)
-from bot.cli_data import deal_cmd, export_app, import_cmd, review_campaign_cmd, sweep_cmd  # noqa: E402
+from bot.cli_data import (deal_cmd, export_app, import_cmd, placements_cmd, review_campaign_cmd,  # noqa: E402
+                          sweep_cmd)
 
 app.command("import")(import_cmd)
 app.command("sweep")(sweep_cmd)
 app.command("review-campaign")(review_campaign_cmd)
 app.command("deal")(deal_cmd)
+app.command("placements")(placements_cmd)
 app.add_typer(export_app, name="export")
 from bot.cli_referrals import referral_app  # noqa: E402
 

@@ -174,3 +174,17 @@ def deal_cmd(opportunity_id: str = typer.Argument(..., help="The CRM's opportuni
     except DomainError as exc:
         cli.err.print(f"[red]{escape(exc.message)}[/red]")
         raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
+
+
+def placements_cmd(story: int = typer.Option(None, "--story", help="Only this story's placements.")) -> None:
+    """Every placement with its short link and the clicks counted on it, most clicked first."""
+    from workflows import clicks
+
+    cli = _cli()
+    found = clicks.clicks_per_placement(cli._context().core, story)
+    if not found:
+        cli.console.print("No placements yet.")
+    for row in found:
+        p = row.placement
+        cli.console.print(escape(f"{row.clicks:>6,} clicks  story {p.story_id}  {p.channel.value:<11} {p.state.value:<7} "
+                                 f"{row.short_link or '-'} → {p.url}"), soft_wrap=True)

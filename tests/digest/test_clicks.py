@@ -77,3 +77,19 @@ def test_unknown_malformed_and_retired_links_answer_404_and_count_nothing(core, 
             response = client.get(path, headers={"user-agent": BROWSER})
             assert response.status_code == 404 and "not in use" in response.text
     assert rows(engine, m.PlacementClick) == []
+
+
+def test_marketing_lists_clicks_per_placement_from_the_command_line(core, engine, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot import cli
+
+    code = published(core).placement.code
+    with served(core) as client:
+        for _ in range(3):
+            client.get(f"/p/{code}", headers={"user-agent": BROWSER})
+    monkeypatch.setattr(cli, "_context", lambda: BotContext(settings=Settings(_env_file=None), core=core))
+    result = CliRunner().invoke(cli.app, ["placements"])
+    assert result.exit_code == 0, result.output
+    assert "3 clicks  story 1  website" in result.output and f"/p/{code} → https://example.com/customers/acme" \
+        in result.output
