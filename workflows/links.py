@@ -10,6 +10,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from workflows.errors import DomainError
 
 
+MAX_ID = 2**31 - 1  # the database's integer ids
+
+
 class BadLink(DomainError):
     """A link that was tampered with, has expired or was already used."""
 
@@ -38,7 +41,8 @@ class LinkSigner:
         except BadSignature:
             raise invalid from None
         if not isinstance(data, dict) or not all(isinstance(data.get(k), t) for k, t in
-                                                 (("a", int), ("n", str), ("e", int))):
+                                                 (("a", int), ("n", str), ("e", int))) \
+                or not 0 < data["a"] <= MAX_ID:
             raise invalid
         if now.timestamp() > data["e"]:
             raise BadLink("This link has expired. Ask your contact at the company for a new one.")

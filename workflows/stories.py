@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -93,8 +94,16 @@ def view_intake(core: Core, token: str) -> IntakeView:
         return IntakeView(ask, unit.repo.get(m.Account, ask.account_id), unit.repo.get(m.Contact, ask.contact_id))
 
 
-def submit_story(core: Core, token: str, form: StoryForm) -> Submitted:
-    """The customer's submission: the ask becomes responded, the story goes to review with its consent."""
+def answers_key(form: StoryForm) -> str:
+    """A digest of what was submitted, to recognise the same form sent twice."""
+    return hashlib.sha256(form.model_dump_json().encode()).hexdigest()[:32]
+
+
+def submit_story(core: Core, token: str, form: StoryForm, sender: str = "") -> Submitted:
+    """The customer's submission: the ask becomes responded, the story goes to review with its consent.
+
+    `sender` is an opaque key for the browser that sent it, so that browser can be shown its answer again.
+    """
     customer = Actor(platform="web", user_id="customer", name=form.consent.signer_name)
     if not any((form.body, form.goal, form.change, form.result, form.rating, form.preferred_time)):
         raise InvalidInput("Please tell us a little about your results before sending.", field="body")
@@ -114,13 +123,43 @@ def submit_story(core: Core, token: str, form: StoryForm) -> Submitted:
             story_id=story.id, view_token=secrets.token_urlsafe(24), granted_at=unit.now,
             **form.consent.model_dump(mode="json", exclude={"expires_on"}),
             expires_on=form.consent.expires_on))
-        unit.audit("story", story.id, "submitted", customer.key, to_state=story.state.value)
+        unit.audit("story", story.id, "submitted", customer.key, to_state=story.state.value, sender=sender,
+                   answers=answers_key(form))
         unit.audit("consent", consent.id, "granted", customer.key, scope=consent.scope, channels=consent.channels)
         unit.emit(Effect("post", _review_card(unit, story), purpose="approvals", ref_key=f"story:{story.id}"))
         account = unit.repo.get(m.Account, story.account_id)
         unit.emit(Effect("dm", cards.notice(f"{account.name} answered your {label(ask.ask_type).lower()} ask",
                                             "Their story is with marketing for review."), person=ask.owner))
     return Submitted(story, consent, core.links.consent_url(consent.view_token))
+
+
+@dataclass
+class Earlier:
+    """A submission a browser already made through a link, and the digest of its answers."""
+
+    submitted: Submitted
+    answers: str
+
+
+def sent_before(core: Core, token: str, sender: str) -> Earlier | None:
+    """What the browser `sender` already submitted through this intake link (a double tap, Back), else None."""
+    if not sender:
+        return None
+    with core.unit(read_only=True) as unit:
+        try:
+            ask_id, nonce = core.links.read_intake(token, unit.now)
+        except BadLink:
+            return None
+        ask = unit.repo.get(m.Ask, ask_id)
+        story = unit.repo.story_for_ask(ask_id) if ask and ask.token_nonce == nonce else None
+        submitted = next((event for event in unit.repo.audit_trail("story", story.id)
+                          if event.action == "submitted" and event.detail.get("sender") == sender), None) \
+            if story else None
+        if submitted is None:
+            return None
+        consent = unit.repo.consent_for(story.id)
+        return Earlier(Submitted(story, consent, core.links.consent_url(consent.view_token)),
+                       submitted.detail.get("answers", ""))
 
 
 def _decide(core: Core, actor: Actor, story_id: int, decision: Decision, to: StoryState, verb: str,

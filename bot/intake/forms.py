@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -131,17 +132,45 @@ def message(error: dict) -> str:
     return error["msg"]
 
 
+# blank-looking letters that are not whitespace to Python
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+ANSWER_FIELDS = ("body", "goal", "change", "result", "preferred_time")
+NO_ANSWERS = "Please tell us a little about your results before sending."
+
+
+def visible(text: str) -> str:
+    """`text`, or "" when nothing in it shows (only spaces, zero-width or direction marks, combining marks)."""
+    shows = any(unicodedata.category(char)[0] not in "CZM" and char not in _BLANK_LETTERS for char in text)
+    return text if shows else ""
+
+
+def first_text(raw: dict[str, list[str]], name: str) -> str:
+    return visible((raw.get(name) or [""])[0])
+
+
+def distinct(values: list[str]) -> list[str]:
+    """Each value once, in the order first given (a box ticked twice by a replayed form)."""
+    return list(dict.fromkeys(values))
+
+
 def parse(raw: dict[str, list[str]], layout: Layout, today: date) -> Posted:
-    """Validate the posted fields; every problem is reported beside its field and nothing typed is dropped."""
-    values: dict[str, str | list[str]] = {name: (raw.get(name) or [""])[0] for name in TEXT_FIELDS}
-    values |= {"scope": raw.get("scope", []), "channels": raw.get("channels", []),
+    """Validate the posted fields; every problem is reported beside its field and nothing typed is dropped.
+
+    Fields the page does not show (a rating on a quote form) are ignored.
+    """
+    values: dict[str, str | list[str]] = {name: first_text(raw, name) for name in TEXT_FIELDS}
+    values |= {"scope": distinct(raw.get("scope", [])), "channels": distinct(raw.get("channels", [])),
                "review_before_publish": "on" if raw.get("review_before_publish") else ""}
+    if not layout.rating:
+        values["rating"] = ""
     posted = Posted(values)
     for prompt in layout.prompts:
         if prompt.required and not str(values[prompt.name]).strip():
             posted.errors[prompt.name] = "This is required."
     if layout.rating and not values["rating"]:
         posted.errors["rating"] = "Choose from 1 to 5 stars."
+    if not any(str(values[name]).strip() for name in ANSWER_FIELDS) and not values["rating"]:
+        posted.errors.setdefault(layout.prompts[0].name, NO_ANSWERS)
     email = str(values["signer_email"]).strip()
     if email and ("@" not in email or " " in email):
         posted.errors["signer_email"] = "Enter an email address like name@company.com, or leave it empty."

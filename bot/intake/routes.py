@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import BotContext
+from bot.logs import refused
 from bot.intake import forms
 from bot.intake.security import COOKIE, HEADERS, MAX_BODY, Csrf, NotAForm, TooLarge, read_form
 from workflows import referrals, reviews, stories
@@ -33,11 +34,15 @@ def render(name: str, status: int = 200, **values) -> HTMLResponse:
     return HTMLResponse(templates.get_template(name).render(**values), status_code=status, headers=HEADERS)
 
 
-def problem(title: str, message: str, status: int) -> HTMLResponse:
-    return render("problem.html", status, title=title, message=message)
+def problem(title: str, message: str, status: int, link: str = "") -> HTMLResponse:
+    """A page explaining why nothing happened; `link` (the customer's consent page) when they have one."""
+    return render("problem.html", status, title=title, message=message, link=link)
 
 
 LINK_PROBLEM = "We could not open this page"
+USED = "This link was already used. Thank you, we have your answer."
+SEND_AGAIN = ("For your security this form could not be accepted: it was open too long or cookies are blocked. "
+              "Press Send again.")
 
 
 def _form_expired() -> HTMLResponse:
@@ -66,12 +71,35 @@ def router(ctx: BotContext) -> APIRouter:
     def with_token(request: Request, bound_to: str, build) -> Response:
         cookie, field = csrf.issue(bound_to, request.cookies.get(COOKIE))
         response = build(field)
-        response.set_cookie(COOKIE, cookie, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                             max_age=30 * 86400)
         return response
 
     def csrf_ok(request: Request, bound_to: str, raw: dict[str, list[str]]) -> bool:
-        return csrf.valid(bound_to, (raw.get("csrf") or [""])[0], request.cookies.get(COOKIE))
+        ok = csrf.valid(bound_to, (raw.get("csrf") or [""])[0], request.cookies.get(COOKIE))
+        if not ok:
+            refused(request.scope, "form token missing, expired or from another browser")
+        return ok
+
+    def today():
+        return core.now().astimezone(core.config.tz).date()
+
+    async def used_link(request: Request, token: str, error: DomainError,
+                        raw: dict[str, list[str]] | None = None) -> Response:
+        """The page for a link that cannot take a submission; the browser that used it gets its answer back.
+
+        The same form sent again by that browser (a double tap, Back then Send) gets the same thank-you page.
+        """
+        sender = csrf.sender(token, request.cookies.get(COOKIE))
+        earlier = await run_in_threadpool(stories.sent_before, core, token, sender)
+        if earlier is None:
+            return problem(LINK_PROBLEM, error.message, 404)
+        done = earlier.submitted
+        if raw is not None:
+            again = forms.parse(raw, forms.layout_for(done.story.ask_type), today())
+            if again.form and stories.answers_key(again.form) == earlier.answers:
+                return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
+        return problem(LINK_PROBLEM, USED, 404, link=done.consent_url)
 
     def intake_page(request: Request, token: str, view: stories.IntakeView, posted: forms.Posted,
                     status: int = 200) -> Response:
@@ -88,7 +116,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             view = await run_in_threadpool(stories.view_intake, core, token)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return await used_link(request, token, exc)
         return intake_page(request, token, view, forms.blank())
 
     @api.post("/intake/{token}", response_class=HTMLResponse)
@@ -96,23 +124,24 @@ def router(ctx: BotContext) -> APIRouter:
         raw = await _posted(request)
         if isinstance(raw, Response):
             return raw
-        if not csrf_ok(request, token, raw):
-            return _form_expired()
         try:
             view = await run_in_threadpool(stories.view_intake, core, token)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
-        today = core.now().astimezone(core.config.tz).date()
-        posted = forms.parse(raw, forms.layout_for(view.ask.ask_type), today)
+            return await used_link(request, token, exc, raw if csrf_ok(request, token, raw) else None)
+        layout = forms.layout_for(view.ask.ask_type)
+        posted = forms.parse(raw, layout, today())
+        if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
+            return intake_page(request, token, view, forms.Posted(posted.values, {"send": SEND_AGAIN}), 403)
         if posted.errors:
             return intake_page(request, token, view, posted, 400)
+        sender = csrf.sender(token, request.cookies.get(COOKIE))
         try:
-            done = await run_in_threadpool(stories.submit_story, core, token, posted.form)
+            done = await run_in_threadpool(stories.submit_story, core, token, posted.form, sender)
         except InvalidInput as exc:
-            posted.errors[exc.field or "body"] = exc.message
+            posted.errors[exc.field if exc.field in forms.labels_for(layout) else layout.prompts[0].name] = exc.message
             return intake_page(request, token, view, posted, 400)
-        except (BadLink, Conflict):
-            return problem(LINK_PROBLEM, "This link was already used. Thank you, we have your answer.", 404)
+        except (BadLink, Conflict) as exc:
+            return await used_link(request, token, exc, raw)
         return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
 
     def consent_page(request: Request, view_token: str, view: stories.ConsentView, status: int = 200,
@@ -188,13 +217,13 @@ def router(ctx: BotContext) -> APIRouter:
         raw = await _posted(request)
         if isinstance(raw, Response):
             return raw
-        if not csrf_ok(request, code, raw):
-            return _form_expired()
         try:
             referrer = await run_in_threadpool(referrals.view_referrer, core, code)
         except BadLink as exc:
             return problem(LINK_PROBLEM, exc.message, 404)
-        values = {name: (raw.get(name) or [""])[0] for name in ("company", "contact_name", "contact_email")}
+        values = {name: forms.first_text(raw, name) for name in ("company", "contact_name", "contact_email")}
+        if not csrf_ok(request, code, raw):  # what was typed is shown again with a fresh token
+            return referral_page(request, code, referrer, values, {"send": SEND_AGAIN}, 403)
         try:
             form = referrals.ReferralForm.model_validate(values)
         except ValidationError as exc:

@@ -1,4 +1,9 @@
-"""Signed double-submit CSRF tokens, body size limits and the headers every customer page carries."""
+"""Signed double-submit CSRF tokens, body size limits and the headers every customer page carries.
+
+The CSRF cookie is per browser, kept across tabs and SameSite=Lax: a link opened twice from webmail
+(a cross-site arrival) sends it back, so every open tab's form stays valid, while a cross-site POST does not.
+Control characters are dropped from posted fields (tabs and line breaks kept).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 from itsdangerous import BadData, URLSafeTimedSerializer
+
+from bot.limits import strip_controls
 
 MAX_BODY = 64 * 1024
 COOKIE = "advocacy_csrf"
@@ -43,7 +50,8 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if body and kind != "application/x-www-form-urlencoded":
         raise NotAForm
-    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
+    return {strip_controls(name): [strip_controls(value) for value in values] for name, values in fields.items()}
 
 
 def _digest(value: str) -> str:
@@ -55,12 +63,19 @@ class Csrf:
 
     def __init__(self, secret: str):
         self._serializer = URLSafeTimedSerializer(secret, salt="advocacy-csrf")
+        self._key = hashlib.sha256(f"advocacy-sender:{secret}".encode()).digest()
 
     def issue(self, bound_to: str, cookie: str | None) -> tuple[str, str]:
         """(cookie value, form field value); an existing well-formed cookie is kept so other tabs still work."""
         if not cookie or len(cookie) != 22:
             cookie = secrets.token_urlsafe(16)
         return cookie, self._serializer.dumps({"b": _digest(bound_to), "c": _digest(cookie)})
+
+    def sender(self, bound_to: str, cookie: str | None) -> str:
+        """An opaque key for this browser on this link, or "" without a cookie."""
+        if not cookie:
+            return ""
+        return hmac.new(self._key, f"{cookie}:{bound_to}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def valid(self, bound_to: str, field: str, cookie: str | None) -> bool:
         if not field or not cookie:

@@ -197,3 +197,22 @@ def test_customer_withdraws_consent_and_marketing_is_told(ctx, site, engine, sla
     assert rows(engine, m.Story)[0].state == StoryState.WITHDRAWN
     assert rows(engine, m.Placement)[0].state == PlacementState.RETIRED
     posted_to(slack, APPROVALS, "Consent withdrawn: Acme Corp")
+
+
+def test_a_link_opened_twice_from_webmail_keeps_the_first_tab_valid(ctx, site, engine, page_at):
+    """Each click in webmail arrives from another site; the browser's form cookie must come along."""
+    draft = sent_ask(ctx.core)
+    first = page_at(PHONE)
+    first.context.route("http://webmail.test/**", lambda route: route.fulfill(
+        content_type="text/html", body=f'<a id="link" href="{site + path_of(draft.link)}">Share your story</a>'))
+    second = first.context.new_page()
+    for tab in (first, second):
+        tab.goto("http://webmail.test/inbox")
+        tab.click("#link")
+        tab.wait_for_url("**/intake/*")
+    first.get_by_label("What result did you see?").fill("Close in 2 days")
+    first.get_by_label("Your full name").fill("Dana Lee")
+    first.get_by_role("button", name="Send my answers").click()
+    first.wait_for_url("**/consent/*")
+    assert "Thank you, Dana Lee" in first.inner_text("main")
+    assert rows(engine, m.Story)[0].result == "Close in 2 days"
