@@ -88,7 +88,7 @@ async def slack_channel(client: AsyncWebClient, purpose: str, channel: str, scop
         return Finding(what, False, f"{channel}: Slack unreachable ({type(exc).__name__})")
     name = f"#{info.get('name', channel)} ({channel}, {'private' if info.get('is_private') else 'public'})"
     if info.get("is_archived"):
-        return Finding(what, False, f"{name} is archived", f"unarchive it or set another channel id in app.yaml")
+        return Finding(what, False, f"{name} is archived", "unarchive it or set another channel id in app.yaml")
     if info.get("is_member"):
         return Finding(what, True, f"{name}, the bot is a member")
     if info.get("is_private"):
@@ -122,7 +122,7 @@ async def slack_findings(settings: Settings, config: ProgramConfig, join: bool =
 
 
 async def teams_token(settings: Settings) -> str:
-    """"" when Microsoft Entra ID issues a Bot Framework token for the app's credentials, else why not."""
+    """Why Microsoft Entra ID refused a Bot Framework token for the app's credentials; "" when it issued one."""
     url = f"{settings.teams_login_url.rstrip('/')}/{settings.teams_tenant_id.strip()}/oauth2/v2.0/token"
     form = {"grant_type": "client_credentials", "client_id": settings.teams_app_id.strip(),
             "client_secret": settings.teams_app_password.get_secret_value(), "scope": BOTFRAMEWORK_SCOPE}

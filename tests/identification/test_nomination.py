@@ -76,7 +76,7 @@ def test_nomination_card_says_who_else_fits(core, engine):
     nomination = flag_for(core, "Acme").nomination
     assert nomination.alternatives == ["Omar Haddad at Acme", "Beta Bank (score 3.4, NPS 9)"]
     card = [e["card"] for e in outbox(engine) if e["purpose"] == "nominations"][0]
-    assert {"label": "Also fits", "value": "Omar Haddad at Acme, Beta Bank (score 3.4, NPS 9)"} in card["facts"]
+    assert {"label": "Also fits", "value": "Omar Haddad at Acme, Beta Bank (score 3.4, NPS 9)", "person": ""} in card["facts"]
 
 
 def test_a_second_win_refreshes_the_open_nomination(core, engine):
