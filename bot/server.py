@@ -166,7 +166,14 @@ def build_context(settings: Settings, config: ProgramConfig | None = None,
     config = config or load_config(settings.advocacy_config)
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return BotContext(settings=settings, core=Core(engine, config, settings.link_secret(), clock=clock))
+    return BotContext(settings=settings, core=Core(engine, config, settings.link_secret(), clock=clock,
+                                                   chart=_digest_chart))
+
+
+def _digest_chart(digest):
+    """The digest's chart (matplotlib is loaded by the first chart drawn)."""
+    from bot.charts import digest_chart
+    return digest_chart(digest)
 
 
 def create_app(ctx: BotContext) -> FastAPI:

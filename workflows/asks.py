@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from storage import models as m
 from workflows import cards
@@ -13,11 +13,13 @@ from workflows.effects import Effect
 from workflows.errors import Conflict, InvalidInput
 from workflows.guards import load, require_account_owner, transition
 from workflows.links import new_nonce
+from workflows.outcome import Outcome
 from workflows.states import AskState, AskType, NominationState, label
 from workflows.text import day_label, metric_text
 
 OPEN_NOMINATION = (NominationState.PROPOSED, NominationState.SNOOZED)
 DEFAULT_SNOOZE_DAYS = 14
+SNOOZE_HOUR = 9  # a snooze ends at this hour, local time, on the chosen day
 
 
 def refresh_nomination_card(unit: Unit, nom: m.Nomination, note: str) -> None:
@@ -30,7 +32,7 @@ def refresh_nomination_card(unit: Unit, nom: m.Nomination, note: str) -> None:
     unit.emit(Effect("update", card, purpose="nominations", ref_key=f"nomination:{nom.id}"))
 
 
-def dismiss(core: Core, actor: Actor, nomination_id: int) -> str:
+def dismiss(core: Core, actor: Actor, nomination_id: int) -> Outcome:
     """'Not now': the nomination leaves the queue."""
     with core.unit() as unit:
         nom = load(unit, m.Nomination, nomination_id, "nomination")
@@ -39,13 +41,18 @@ def dismiss(core: Core, actor: Actor, nomination_id: int) -> str:
                    {"decided_by": actor.key, "decided_at": unit.now})
         refresh_nomination_card(unit, nom, cards.decision_note("Not now", actor.display, unit.now,
                                                                  core.config.tz))
-    return "Nomination set aside."
+    return Outcome.of(unit, "Nomination set aside.")
 
 
-def snooze(core: Core, actor: Actor, nomination_id: int, until: datetime | None = None) -> str:
-    """Hide the nomination until a date (default two weeks); the sweep brings it back."""
+def default_snooze_day(now: datetime, tz) -> date:
+    return (now + timedelta(days=DEFAULT_SNOOZE_DAYS)).astimezone(tz).date()
+
+
+def snooze(core: Core, actor: Actor, nomination_id: int, day: date | None = None) -> Outcome:
+    """Hide the nomination until 09:00 local time on a day (default two weeks on); the sweep brings it back."""
     with core.unit() as unit:
-        until = until or unit.now + timedelta(days=DEFAULT_SNOOZE_DAYS)
+        tz = core.config.tz
+        until = datetime.combine(day or default_snooze_day(unit.now, tz), time(SNOOZE_HOUR), tzinfo=tz)
         if until <= unit.now:
             raise InvalidInput("Pick a date in the future.", field="until")
         nom = load(unit, m.Nomination, nomination_id, "nomination")
@@ -54,7 +61,7 @@ def snooze(core: Core, actor: Actor, nomination_id: int, until: datetime | None 
                    "snoozed", {"snoozed_until": until}, until=until.isoformat())
         when = day_label(until, core.config.tz)
         refresh_nomination_card(unit, nom, f"Snoozed until {when} by {actor.display}")
-    return f"Snoozed until {when}."
+    return Outcome.of(unit, f"Snoozed until {when}.")
 
 
 def quarter_bounds(moment: datetime, tz) -> tuple[datetime, datetime]:
@@ -90,8 +97,8 @@ def compose_ask_text(unit: Unit, ask_type: AskType, account: m.Account, contact:
     return text.strip()
 
 
-@dataclass
-class AskDraft:
+@dataclass(kw_only=True)
+class AskDraft(Outcome):
     ask: m.Ask
     text: str
     link: str
@@ -117,10 +124,11 @@ def draft_ask(core: Core, actor: Actor, nomination_id: int, ask_type: AskType) -
         unit.repo.add(ask)
         unit.audit("ask", ask.id, "drafted", actor.key, to_state=AskState.DRAFTED.value, by_name=actor.display)
         refresh_nomination_card(unit, nom, f"{label(ask_type)} ask drafted by {actor.display}")
-    return AskDraft(ask, ask.text, link)
+    return AskDraft.of(unit, f"{label(ask_type)} ask drafted. Send the text to your contact.", ask=ask,
+                       text=ask.text, link=link)
 
 
-def mark_sent(core: Core, actor: Actor, ask_id: int) -> str:
+def mark_sent(core: Core, actor: Actor, ask_id: int) -> Outcome:
     with core.unit() as unit:
         ask = load(unit, m.Ask, ask_id, "ask")
         require_account_owner(unit, actor, ask.owner, "send this ask")
@@ -130,10 +138,10 @@ def mark_sent(core: Core, actor: Actor, ask_id: int) -> str:
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         if nom:
             refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask sent by {actor.display}")
-    return f"Marked as sent. The link stays valid until {day_label(expires, core.config.tz)}."
+    return Outcome.of(unit, f"Marked as sent. The link stays valid until {day_label(expires, core.config.tz)}.")
 
 
-def decline(core: Core, actor: Actor, ask_id: int, reason: str = "") -> str:
+def decline(core: Core, actor: Actor, ask_id: int, reason: str = "") -> Outcome:
     """The customer said no (recorded by the owner or from the intake page)."""
     with core.unit() as unit:
         ask = load(unit, m.Ask, ask_id, "ask")
@@ -144,4 +152,4 @@ def decline(core: Core, actor: Actor, ask_id: int, reason: str = "") -> str:
         account = unit.repo.get(m.Account, ask.account_id)
         unit.emit(Effect("dm", cards.notice(f"{account.name} declined the {label(ask.ask_type).lower()} ask",
                                             reason), person=ask.owner))
-    return "Recorded as declined. Thank you for asking respectfully."
+    return Outcome.of(unit, "Recorded as declined. Thank you for asking respectfully.")

@@ -12,6 +12,7 @@ from workflows.core import Core, Unit
 from workflows.effects import Button, Effect
 from workflows.errors import InvalidInput
 from workflows.guards import load, require_account_owner, transition
+from workflows.outcome import Outcome
 from workflows.scoring import DETRACTOR_MAX
 from workflows.states import CloseLoopState
 from workflows.text import clip, day_label
@@ -82,7 +83,7 @@ def nudge(core: Core, after_days: tuple[int, ...] = NUDGE_AFTER_DAYS) -> int:
     return sent
 
 
-def resolve_close_loop(core: Core, actor: Actor, item_id: int, note: str) -> str:
+def resolve_close_loop(core: Core, actor: Actor, item_id: int, note: str) -> Outcome:
     """The owner closed the loop: what was fixed. The customer may later be nominated as a turnaround story."""
     note = note.strip()
     if not note:
@@ -95,4 +96,4 @@ def resolve_close_loop(core: Core, actor: Actor, item_id: int, note: str) -> str
         transition(unit, item, "close_loop", (CloseLoopState.OPEN,), CloseLoopState.RESOLVED, actor, "resolved",
                    {"note": note, "resolved_at": unit.now})
         account = unit.repo.get(m.Account, item.account_id)
-    return f"Resolved. {account.name} can be nominated as a turnaround story once they are ready."
+    return Outcome.of(unit, f"Resolved. {account.name} can be nominated as a turnaround story once they are ready.")

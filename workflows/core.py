@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
@@ -15,17 +15,22 @@ from workflows.effects import Effect, person_platforms
 from workflows.links import LinkSigner
 from workflows.scoring import Scorer, WeightedScorer
 
+if TYPE_CHECKING:
+    from workflows.digest import ChartMaker
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
 class Core:
-    """What every command needs: config, the database, the time and the link signer."""
+    """What every command needs: config, the database, the time, the link signer and the digest chart."""
 
     def __init__(self, engine: Engine, config: ProgramConfig, secret: str,
-                 clock: Callable[[], datetime] = system_clock, scorer: Scorer | None = None):
+                 clock: Callable[[], datetime] = system_clock, scorer: Scorer | None = None,
+                 chart: ChartMaker | None = None):
         self.engine = engine
+        self.chart = chart
         self.config = config
         self.clock = clock
         self.links = LinkSigner(secret, config.public_url, config.intake.link_valid_days)

@@ -17,6 +17,7 @@ from workflows.effects import Button, Effect
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.guards import load, require_account_owner, transition
 from workflows.links import new_nonce
+from workflows.outcome import Outcome
 from workflows.states import AskState, AskType, ReferenceState, Role
 from workflows.text import clip
 
@@ -104,11 +105,10 @@ def candidates(unit: Unit, criteria: Criteria, skip_contacts: set[int] = frozens
     return found[:limit]
 
 
-@dataclass
-class Proposal:
+@dataclass(kw_only=True)
+class Proposal(Outcome):
     request: m.ReferenceRequest
     matches: list[Match]
-    message: str
 
 
 def _approval_card(request: m.ReferenceRequest, match: Match, seller: str) -> cards.Card:
@@ -151,7 +151,7 @@ def request_reference(core: Core, actor: Actor, text: str) -> Proposal:
     message = (f"Asked the account owner, by direct message, to approve {top.label}."
                + (f" Other matches: {others}." if others else "")
                + (f" Ignored: {', '.join(criteria.ignored)}." if criteria.ignored else ""))
-    return Proposal(request, matches, message)
+    return Proposal.of(unit, message, request=request, matches=matches)
 
 
 def _load(unit: Unit, request_id: int) -> tuple[m.ReferenceRequest, m.Account, m.Contact | None]:
@@ -159,7 +159,7 @@ def _load(unit: Unit, request_id: int) -> tuple[m.ReferenceRequest, m.Account, m
     return request, unit.repo.get(m.Account, request.account_id), unit.repo.get(m.Contact, request.contact_id)
 
 
-def approve_reference(core: Core, actor: Actor, request_id: int) -> str:
+def approve_reference(core: Core, actor: Actor, request_id: int) -> Outcome:
     """The owner agrees: it counts as a reference-call ask (quarterly limit, cooldown); the seller hears who."""
     with core.unit() as unit:
         request, account, contact = _load(unit, request_id)
@@ -180,10 +180,10 @@ def approve_reference(core: Core, actor: Actor, request_id: int) -> str:
                                             "Record how it went when it is done.",
                                             buttons=[Button("Record outcome", "reference.complete", str(request.id),
                                                             "primary")]), person=request.requested_by))
-    return f"Approved. {account.name}'s reference call counts towards this quarter's limit."
+    return Outcome.of(unit, f"Approved. {account.name}'s reference call counts towards this quarter's limit.")
 
 
-def decline_reference(core: Core, actor: Actor, request_id: int, reason: str = "") -> str:
+def decline_reference(core: Core, actor: Actor, request_id: int, reason: str = "") -> Outcome:
     """The owner (or the customer, through the owner) says no; the seller hears why and who else matches."""
     reason = reason.strip()[:500]
     with core.unit() as unit:
@@ -204,10 +204,10 @@ def decline_reference(core: Core, actor: Actor, request_id: int, reason: str = "
                  if others else "No other consenting advocate matches right now."]
         unit.emit(Effect("dm", cards.notice(f"Reference declined: {account.name}", *lines),
                          person=request.requested_by))
-    return "Declined. The seller has been told."
+    return Outcome.of(unit, "Declined. The seller has been told.")
 
 
-def complete_reference(core: Core, actor: Actor, request_id: int, outcome: str) -> str:
+def complete_reference(core: Core, actor: Actor, request_id: int, outcome: str) -> Outcome:
     """The call happened: record the outcome (the seller, the owner or an admin)."""
     outcome = outcome.strip()
     if not outcome or len(outcome) > 500:
@@ -226,4 +226,4 @@ def complete_reference(core: Core, actor: Actor, request_id: int, outcome: str) 
                        {"responded_at": unit.now})
         unit.emit(Effect("dm", cards.notice(f"Reference call done: {account.name}", clip(outcome, 500),
                                             "Thank the advocate for their time."), person=account.owner))
-    return "Outcome recorded. Thank you."
+    return Outcome.of(unit, "Outcome recorded. Thank you.")

@@ -15,6 +15,7 @@ from workflows.config import Deals as DealsConfig
 from workflows.core import Core, Unit
 from workflows.errors import Conflict, InvalidInput
 from workflows.guards import load
+from workflows.outcome import Outcome
 from workflows.states import DealOutcome, RecognitionKind, Role, StoryState, label
 from workflows.text import day_label
 
@@ -57,7 +58,7 @@ def find_proof(core: Core, query: str, limit: int = 5) -> list[Proof]:
 
 
 def record_deal_usage(core: Core, actor: Actor, story_id: int, opportunity_id: str, amount: float,
-                      stage: str = "") -> str:
+                      stage: str = "") -> Outcome:
     require_role(actor, core.config, Role.SALES, Role.MARKETING, Role.LEADERSHIP, doing="record story use in deals")
     opportunity_id = opportunity_id.strip()
     if not opportunity_id or len(opportunity_id) > 64:
@@ -73,11 +74,11 @@ def record_deal_usage(core: Core, actor: Actor, story_id: int, opportunity_id: s
         usage = unit.repo.add(m.DealUsage(story_id=story.id, opportunity_id=opportunity_id, amount=amount,
                                           stage=stage.strip()[:64], recorded_by=actor.key, recorded_at=unit.now))
         unit.audit("deal_usage", usage.id, "recorded", actor.key, opportunity_id=opportunity_id, amount=amount)
-    return f"Recorded: story used in opportunity {opportunity_id} ({amount:,.0f})."
+    return Outcome.of(unit, f"Recorded: story used in opportunity {opportunity_id} ({amount:,.0f}).")
 
 
 def recognise(core: Core, actor: Actor, story_id: int, kind: RecognitionKind, value: float = 0,
-              note: str = "") -> str:
+              note: str = "") -> Outcome:
     """Log a thank-you to the advocate, always disclosed as being for their time."""
     require_role(actor, core.config, Role.SUCCESS, Role.MARKETING, doing="record recognition")
     if value < 0:
@@ -88,7 +89,7 @@ def recognise(core: Core, actor: Actor, story_id: int, kind: RecognitionKind, va
                                           story_id=story.id, kind=kind, value=value, note=note.strip()[:1000],
                                           disclosure=DISCLOSURE, given_by=actor.key, given_at=unit.now))
         unit.audit("recognition", rec.id, "given", actor.key, kind=kind.value, value=value)
-    return f"Thank-you recorded ({label(kind).lower()}, {DISCLOSURE})."
+    return Outcome.of(unit, f"Thank-you recorded ({label(kind).lower()}, {DISCLOSURE}).")
 
 
 # deal outcomes ---------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ CLOSING = (DealOutcome.WON, DealOutcome.LOST, DealOutcome.WITHDRAWN)
 
 
 def close_deal(core: Core, actor: Actor, opportunity_id: str, outcome: DealOutcome, amount: float,
-               closed_on: date) -> str:
+               closed_on: date) -> Outcome:
     """A seller marks a deal won, lost or withdrawn, with the final amount and the close date."""
     require_role(actor, core.config, Role.SALES, Role.MARKETING, Role.LEADERSHIP, doing="record deal outcomes")
     opportunity_id = opportunity_id.strip()
@@ -225,7 +226,8 @@ def close_deal(core: Core, actor: Actor, opportunity_id: str, outcome: DealOutco
                            f"({day_label(deal.closed_at, tz) if deal.closed_at else 'no date'}).")
         unit.audit("deal", deal.id, "closed", actor.key, from_state=DealOutcome.OPEN.value, to_state=outcome.value,
                    amount=amount)
-    return f"Recorded: opportunity {opportunity_id} {outcome.value}, {amount:,.0f} on {day_label(closed_at, tz)}."
+    return Outcome.of(unit, f"Recorded: opportunity {opportunity_id} {outcome.value}, {amount:,.0f} "
+                            f"on {day_label(closed_at, tz)}.")
 
 
 @dataclass

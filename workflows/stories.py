@@ -17,6 +17,7 @@ from workflows.effects import Button, Effect
 from workflows.errors import Conflict, InvalidInput, NotAllowed
 from workflows.guards import load, transition
 from workflows.links import BadLink
+from workflows.outcome import Outcome
 from workflows.states import (PLACEMENT_NEEDS_CONSENT, AskState, ConsentChannel, ConsentScope, Decision,
                               PlacementChannel, PlacementState, Role, StoryState, label)
 from workflows.utm import short_code, short_link, tracked_url
@@ -163,7 +164,7 @@ def sent_before(core: Core, token: str, sender: str) -> Earlier | None:
 
 
 def _decide(core: Core, actor: Actor, story_id: int, decision: Decision, to: StoryState, verb: str,
-            reason: str = "") -> m.Story:
+            message: str, reason: str = "") -> Outcome:
     require_role(actor, core.config, Role.MARKETING, doing="review stories")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
@@ -175,28 +176,27 @@ def _decide(core: Core, actor: Actor, story_id: int, decision: Decision, to: Sto
         unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
         account = unit.repo.get(m.Account, story.account_id)
         unit.emit(Effect("dm", cards.notice(f"Story from {account.name}: {verb.lower()}", note), person=story.owner))
-    return story
+    return Outcome.of(unit, message)
 
 
-def approve(core: Core, actor: Actor, story_id: int) -> str:
-    _decide(core, actor, story_id, Decision.APPROVED, StoryState.APPROVED, "Approved")
-    return "Approved. Publish it when it goes live."
+def approve(core: Core, actor: Actor, story_id: int) -> Outcome:
+    return _decide(core, actor, story_id, Decision.APPROVED, StoryState.APPROVED, "Approved",
+                   "Approved. Publish it when it goes live.")
 
 
-def request_changes(core: Core, actor: Actor, story_id: int, reason: str) -> str:
+def request_changes(core: Core, actor: Actor, story_id: int, reason: str) -> Outcome:
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Say what should change, so the owner can act on it.", field="reason")
     if len(reason) > 1000:
         raise InvalidInput("Keep the reason under 1000 characters.", field="reason")
-    _decide(core, actor, story_id, Decision.CHANGES_REQUESTED, StoryState.CHANGES_REQUESTED, "Changes requested",
-            reason)
-    return "Changes requested. The owner has been told why."
+    return _decide(core, actor, story_id, Decision.CHANGES_REQUESTED, StoryState.CHANGES_REQUESTED,
+                   "Changes requested", "Changes requested. The owner has been told why.", reason)
 
 
-def reject(core: Core, actor: Actor, story_id: int, reason: str = "") -> str:
-    _decide(core, actor, story_id, Decision.REJECTED, StoryState.REJECTED, "Rejected", reason.strip()[:1000])
-    return "Rejected."
+def reject(core: Core, actor: Actor, story_id: int, reason: str = "") -> Outcome:
+    return _decide(core, actor, story_id, Decision.REJECTED, StoryState.REJECTED, "Rejected", "Rejected.",
+                   reason.strip()[:1000])
 
 
 class StoryEdit(BaseModel):
@@ -204,7 +204,7 @@ class StoryEdit(BaseModel):
     metrics: str = Field("", max_length=500)
 
 
-def resubmit(core: Core, actor: Actor, story_id: int, edit: StoryEdit) -> str:
+def resubmit(core: Core, actor: Actor, story_id: int, edit: StoryEdit) -> Outcome:
     """The owner edits a story marketing sent back; it returns to review with a fresh card."""
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
@@ -215,7 +215,7 @@ def resubmit(core: Core, actor: Actor, story_id: int, edit: StoryEdit) -> str:
                    "resubmitted", values)
         unit.emit(Effect("post", _review_card(unit, story, f"Edited by {actor.display} after review"),
                          purpose="approvals", ref_key=f"story:{story.id}"))
-    return "Sent back to marketing for review."
+    return Outcome.of(unit, "Sent back to marketing for review.")
 
 
 def consent_allows(consent: m.Consent | None, channel: PlacementChannel, today: date) -> str | None:
@@ -232,8 +232,8 @@ def consent_allows(consent: m.Consent | None, channel: PlacementChannel, today: 
     return None
 
 
-@dataclass
-class Published:
+@dataclass(kw_only=True)
+class Published(Outcome):
     placement: m.Placement
     tracked_url: str
     short_link: str  # <public_url>/p/<code>: share this one, so visits are counted
@@ -270,7 +270,8 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
                                             "Thank the advocate for their time (not their opinion).", link,
                                             buttons=[Button("Log a thank-you", "recognition.log", str(story.id))]),
                          person=story.owner))
-    return Published(placement, link, short)
+    return Published.of(unit, f"Published. Share {short} so visits are counted; it opens {link}", placement=placement,
+                        tracked_url=link, short_link=short)
 
 
 def retire_placements(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:

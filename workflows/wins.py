@@ -13,6 +13,7 @@ from workflows.core import Core, Unit
 from workflows.effects import Effect
 from workflows.errors import Conflict, InvalidInput, NotFound
 from workflows.identification import nominate
+from workflows.outcome import Outcome
 from workflows.states import OutcomeType, WinSource
 from workflows.text import looks_like_email
 
@@ -25,16 +26,19 @@ class WinForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     account_id: int | None = None
-    account_name: str = Field("", max_length=200)
-    contact_name: str = Field("", max_length=200)
-    contact_email: str = Field("", max_length=254)
-    contact_title: str = Field("", max_length=200)
-    outcome_type: OutcomeType = OutcomeType.OTHER
-    metric_value: float | None = None
-    metric_unit: str = Field("", max_length=64)
-    story: str = Field(..., min_length=1, max_length=STORY_MAX)
+    account_name: str = Field("", title="Account", max_length=200, json_schema_extra={"kind": "account"})
+    contact_name: str = Field("", title="Contact", max_length=200, json_schema_extra={"placeholder": "Name at the customer"})
+    contact_email: str = Field("", title="Contact email", max_length=254)
+    contact_title: str = Field("", title="Contact title", max_length=200)
+    outcome_type: OutcomeType = Field(OutcomeType.OTHER, title="Outcome", json_schema_extra={"initial": "time_saved"})
+    metric_value: float | None = Field(None, title="Metric",
+                                       json_schema_extra={"hint": "The number, e.g. 2 (hours a week saved)"})
+    metric_unit: str = Field("", title="Metric unit", max_length=64, json_schema_extra={"placeholder": "hours/week"})
+    story: str = Field(..., title="What happened", min_length=1, max_length=STORY_MAX, json_schema_extra={
+        "kind": "long_text", "placeholder": "The customer's result, in a sentence or two"})
     source: WinSource = WinSource.COMMAND
     source_link: str = Field("", max_length=1000)
+    event_key: str = Field("", max_length=300)  # the chat event or form id: a redelivery records nothing twice
 
     @field_validator("contact_email")
     @classmethod
@@ -65,14 +69,12 @@ def parse_win_form(data: dict) -> WinForm:
     return form
 
 
-@dataclass
-class WinOutcome:
+@dataclass(kw_only=True)
+class WinOutcome(Outcome):
     win: m.Win
     account: m.Account
     nomination: m.Nomination | None
     excluded_because: str | None
-    message: str
-    duplicate: bool = False
 
 
 def _account(unit: Unit, form: WinForm, actor: Actor) -> m.Account:
@@ -130,4 +132,4 @@ def flag_win(core: Core, actor: Actor, form: WinForm, event_key: str = "") -> Wi
         message = f"Win recorded for {account.name}. Nominated as an advocate (score {nomination.score:.1f})."
     else:
         message = f"Win recorded for {account.name}. Not nominated: {why_not}."
-    return WinOutcome(win, account, nomination, why_not, message)
+    return WinOutcome.of(unit, message, win=win, account=account, nomination=nomination, excluded_because=why_not)

@@ -7,7 +7,7 @@ import asyncio
 import html
 import logging
 import re
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any, Awaitable, Callable
 
 from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse
@@ -29,13 +29,13 @@ from bot.teams.transport import (
     send_invoke_response,
     turn_info,
 )
-from storage import emitted
 from workflows import asks, closeloop, lookups, references, sales, stories, views, wins
 from workflows.actors import Actor
 from workflows.core import Core
 from workflows.digest import build_digest, digest_card
 from workflows.effects import Card
 from workflows.errors import DomainError, InvalidInput
+from workflows.outcome import Outcome
 from workflows.gating import review_gating_note
 from workflows.periods import containing, parse_period
 from workflows.queue import my_queue
@@ -274,18 +274,17 @@ class AdvocacyTeams:
     async def _gone(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
         return {"message": "This button is no longer available. Type help to see what I can do."}
 
-    async def _decided(self, ref_key: str, command: Callable[[], Any], current: Callable[[], Card],
+    async def _decided(self, ref_key: str, command: Callable[[], Outcome], current: Callable[[], Card],
                        extra: Callable[[Any], list[dict]] = lambda _: []) -> dict:
         """Run a decision; show the clicker the card everyone else gets from the outbox."""
-        before = await self._run(emitted.last_id, self.core.engine)
-        result = await self._run(command)
-        posted = await self._run(emitted.card_since, self.core.engine, before, ref_key)
-        card = Card.from_dict(posted) if posted else await self._run(current)
-        if not posted and isinstance(result, str):
-            card.note = result
+        outcome = await self._run(command)
+        card = outcome.card(ref_key)
+        if card is None:
+            card = await self._run(current)
+            card.note = outcome.message
         if self.names and card.people():
             card = card.named(await self.names(card.people()))
-        return render.card(card, extra=extra(result))
+        return render.card(card, extra=extra(outcome))
 
     def _nomination(self, nomination_id: int, command: Callable[[], Any]) -> Awaitable[dict]:
         return self._decided(f"nomination:{nomination_id}", command,
@@ -305,7 +304,7 @@ class AdvocacyTeams:
                 day = date.fromisoformat(_text(data, "until"))
             except ValueError:
                 raise InvalidInput("Pick the date from the calendar.", field="until") from None
-            until = datetime.combine(day, time(9), tzinfo=self.core.config.tz)
+            until = day
         return await self._nomination(nomination_id, lambda: asks.snooze(self.core, actor, nomination_id, until))
 
     async def _approve(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
@@ -332,7 +331,7 @@ class AdvocacyTeams:
         story_id = _id(data)
         kind = _choice(RecognitionKind, data.get("kind"), "thank-you")
         done = await self._run(sales.recognise, self.core, actor, story_id, kind, 0, _text(data, "note"))
-        content = render.notice("Thank-you recorded", done)
+        content = render.notice("Thank-you recorded", done.message)
         await self._update_for_everyone(ctx, content)
         return content
 
@@ -344,13 +343,13 @@ class AdvocacyTeams:
         opportunity = _text(data, f"opportunity_{story_id}")
         done = await self._run(sales.record_deal_usage, self.core, actor, story_id, opportunity, amount)
         proofs = await self._run(sales.find_proof, self.core, query)
-        content = render.proof_card(query, proofs, self.core.config.tz, note=f"{done} By {actor.display}.")
+        content = render.proof_card(query, proofs, self.core.config.tz, note=f"{done.message} By {actor.display}.")
         await self._update_for_everyone(ctx, content)
         return content
 
-    async def _settled(self, ctx: TurnInfo, title: str, command: Callable[[], str]) -> dict:
+    async def _settled(self, ctx: TurnInfo, title: str, command: Callable[[], Outcome]) -> dict:
         """Run a decision on a card sent to one person; the card is replaced by the result (its buttons gone)."""
-        content = render.notice(title, await self._run(command))
+        content = render.notice(title, (await self._run(command)).message)
         await self._update_for_everyone(ctx, content)
         return content
 
@@ -490,7 +489,7 @@ class AdvocacyTeams:
         return dialog("Ask text", render.ask_text_dialog(ask), "large")
 
     async def _ask_sent(self, ctx: TurnInfo, data: dict) -> str:
-        return await self._run(asks.mark_sent, self.core, await self._actor(ctx), _id(data))
+        return (await self._run(asks.mark_sent, self.core, await self._actor(ctx), _id(data))).message
 
     async def _stale(self, ctx: TurnInfo, data: dict) -> str:
         return STALE

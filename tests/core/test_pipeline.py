@@ -10,6 +10,7 @@ from storage import models as m
 from tests.conftest import MIA, NOBODY, OTHER_SUCCESS, SAM, SID
 from tests.core.helpers import flag, outbox, rows, story_form, to_review, token_of
 from workflows import asks, sales, stories, wins
+from workflows.effects import Card
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflows.links import BadLink
 from workflows.states import (AskState, AskType, ConsentChannel, NominationState, PlacementChannel,
@@ -69,7 +70,11 @@ def test_full_pipeline_win_to_published_story_used_in_a_deal(core, engine):
     assert "Dana" in draft.text and draft.link in draft.text
     assert rows(engine, m.Ask)[0].state == AskState.RESPONDED
     assert submitted.story.state == StoryState.IN_REVIEW
-    assert stories.approve(core, MIA, submitted.story.id).startswith("Approved")
+    approved = stories.approve(core, MIA, submitted.story.id)
+    assert approved.message.startswith("Approved")
+    # the outcome carries the card everyone sees, as the outbox got it: no shell reads it back
+    assert approved.card("story:1").note.startswith("Approved by Mia Marketing")
+    assert approved.card("story:1") == Card.from_dict([e for e in outbox(engine) if e["ref_key"] == "story:1"][-1]["card"])
     published = stories.publish(core, MIA, submitted.story.id, PlacementChannel.WEBSITE,
                                  "https://example.com/customers/acme?ref=x")
     assert "utm_source=website" in published.tracked_url and "ref=x" in published.tracked_url
@@ -77,10 +82,10 @@ def test_full_pipeline_win_to_published_story_used_in_a_deal(core, engine):
     assert rows(engine, m.Story)[0].state == StoryState.PUBLISHED
     found = sales.find_proof(core, "acme close")
     assert [p.story.id for p in found] == [submitted.story.id]
-    assert "Recorded" in sales.record_deal_usage(core, SID, submitted.story.id, "OPP-123", 50000)
+    assert "Recorded" in sales.record_deal_usage(core, SID, submitted.story.id, "OPP-123", 50000).message
     assert rows(engine, m.DealUsage)[0].amount == 50000
     assert "for your time, not your opinion" in sales.recognise(core, SAM, submitted.story.id,
-                                                                RecognitionKind.THANK_YOU_NOTE)
+                                                                RecognitionKind.THANK_YOU_NOTE).message
     updates = [e for e in outbox(engine) if e["op"] == "update" and e["ref_key"] == "story:1"]
     assert updates[-1]["card"]["note"].startswith("Published on website by Mia Marketing")
 
@@ -99,7 +104,7 @@ def test_nomination_dismiss_then_any_action_conflicts(core):
 
 def test_nomination_snooze_then_ask_is_legal_and_snooze_twice_is_not(core, clock):
     nom = flag(core).nomination
-    assert asks.snooze(core, SAM, nom.id) == "Snoozed until 24 Nov."
+    assert asks.snooze(core, SAM, nom.id).message == "Snoozed until 24 Nov."
     with pytest.raises(Conflict):
         asks.snooze(core, SAM, nom.id)
     draft = asks.draft_ask(core, SAM, nom.id, AskType.STORY_CALL)
@@ -109,7 +114,7 @@ def test_nomination_snooze_then_ask_is_legal_and_snooze_twice_is_not(core, clock
 def test_snooze_in_the_past_is_refused(core, clock):
     nom = flag(core).nomination
     with pytest.raises(InvalidInput):
-        asks.snooze(core, SAM, nom.id, until=clock() - timedelta(days=1))
+        asks.snooze(core, SAM, nom.id, (clock() - timedelta(days=1)).date())
 
 
 def test_only_the_owner_or_admin_acts_on_a_nomination(core, engine):

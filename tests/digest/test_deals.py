@@ -99,7 +99,7 @@ def test_a_seller_closes_their_open_deal_once(core, engine):
     _used(core, "O-9")
     _used(core, "O-8", by="U0OTHER")
     assert [d.opportunity_id for d in sales.open_deals(core, SELLER)] == ["O-9"]
-    message = sales.close_deal(core, SELLER, "O-9", DealOutcome.WON, 42000, date(2026, 11, 9))
+    message = sales.close_deal(core, SELLER, "O-9", DealOutcome.WON, 42000, date(2026, 11, 9)).message
     assert message == "Recorded: opportunity O-9 won, 42,000 on 9 Nov."
     assert sales.open_deals(core, SELLER) == []
     with pytest.raises(Conflict, match="already marked won"):

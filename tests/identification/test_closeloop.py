@@ -43,7 +43,7 @@ def test_an_item_past_every_threshold_gets_one_reminder_and_resolved_items_none(
     assert closeloop.nudge(core) == 1 and len(rows(engine, m.NudgeSent)) == 3
     with pytest.raises(InvalidInput, match="Say what you fixed"):
         closeloop.resolve_close_loop(core, SAM, item, "  ")
-    assert "turnaround story" in closeloop.resolve_close_loop(core, SAM, item, "Fixed exports")
+    assert "turnaround story" in closeloop.resolve_close_loop(core, SAM, item, "Fixed exports").message
     with pytest.raises(Conflict, match="Already resolved by Sam Success"):
         closeloop.resolve_close_loop(core, SAM, item, "Again")
     clock.advance(days=30)

@@ -63,7 +63,7 @@ def test_seller_gets_ranked_matches_and_the_owner_is_asked_to_approve(core, engi
 
 def test_approval_counts_as_a_reference_call_and_the_outcome_is_recorded(core, engine, advocates):
     request = references.request_reference(core, SID, "fintech enterprise EMEA").request
-    assert "counts towards this quarter's limit" in references.approve_reference(core, SAM, request.id)
+    assert "counts towards this quarter's limit" in references.approve_reference(core, SAM, request.id).message
     with pytest.raises(Conflict, match="Already approved by Sam Success"):
         references.approve_reference(core, SAM, request.id)
     ask = rows(engine, m.Ask, m.Ask.account_id == advocates["Acme"][0])[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -107,10 +107,12 @@ def test_expiring_consent_tells_the_owner_30_days_ahead_then_lapsed_consent_reti
 
 def test_snoozed_nomination_comes_back_when_its_date_passes(core, engine, clock):
     nomination = flag(core).nomination
-    asks.snooze(core, SAM, nomination.id)
-    clock.advance(days=13, hours=23)
+    asks.snooze(core, SAM, nomination.id)  # until 09:00 local time, 14 days on
+    ends = datetime.combine((clock() + timedelta(days=14)).astimezone(core.config.tz).date(), time(9),
+                            tzinfo=core.config.tz)
+    clock.advance(seconds=(ends - clock()).total_seconds() - 60)
     assert fired(core, "snooze_ended") == 0
-    clock.advance(hours=1)
+    clock.advance(minutes=1)
     assert fired(core, "snooze_ended") == 1
     assert rows(engine, m.Nomination)[0].state == NominationState.PROPOSED
     updates = [e for e in outbox(engine) if e["op"] == "update" and e["ref_key"] == f"nomination:{nomination.id}"]

@@ -8,7 +8,6 @@ Cards in channels are refreshed by the core's update effects through the outbox.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -22,7 +21,6 @@ from bot.slack.listeners.home import confirm
 from bot.slack.middleware import listen
 from bot.slack.render import METADATA_TYPE, READ_ALL, action_pattern
 from workflows import asks, lookups, references, stories
-from workflows.asks import DEFAULT_SNOOZE_DAYS
 from workflows.gating import review_gating_note
 from workflows.states import AskType
 
@@ -45,7 +43,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
 
     async def decide(command, ack, body, action, context, client) -> None:
         await ack()
-        text = await run(command, core, actor_of(context), item_id(action.get("value")))
+        text = (await run(command, core, actor_of(context), item_id(action.get("value")))).message
         await confirm(client, core, context, body, text)
 
     @on("review.approve")
@@ -110,14 +108,14 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         await ack()
         nomination_id = item_id(action.get("value"))
         await run(lookups.nomination_to_act_on, core, actor_of(context), nomination_id)
-        until = (core.now() + timedelta(days=DEFAULT_SNOOZE_DAYS)).astimezone(core.config.tz).date()
+        until = asks.default_snooze_day(core.now(), core.config.tz)
         await client.views_open(trigger_id=body["trigger_id"], view=modals.snooze(nomination_id, until, origin(body)))
 
     @on(modals.MARK_SENT)
     async def mark_sent(ack, body: dict, action: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await ack()
         ask_id = item_id(action.get("value"))
-        text = await run(asks.mark_sent, core, actor_of(context), ask_id)
+        text = (await run(asks.mark_sent, core, actor_of(context), ask_id)).message
         view = body.get("view") or {}
         if view.get("type") == "modal":
             await client.views_update(view_id=view["id"], hash=view.get("hash"),

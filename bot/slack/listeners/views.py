@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, time
+from datetime import date
 from enum import StrEnum
 from typing import Awaitable
 
@@ -30,9 +30,6 @@ from workflows.errors import InvalidInput
 from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
 
 log = logging.getLogger(__name__)
-
-SNOOZE_HOUR = 9  # a snooze ends at this hour, local time, on the chosen day
-
 
 def _choice(enum: type[StrEnum], value: str | None, field: str, what: str) -> StrEnum:
     try:
@@ -106,7 +103,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         return result
 
     async def text_of(command, *args) -> str:
-        return await run(command, core, *args)
+        return (await run(command, core, *args)).message
 
     @listen(app.options(modals.ACCOUNT))
     async def account_options(ack, body: dict, context: AsyncBoltContext) -> None:
@@ -146,10 +143,9 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             day = date.fromisoformat(chosen or "")
         except ValueError:
             raise InvalidInput("Pick a date.", field="until") from None
-        until = datetime.combine(day, time(SNOOZE_HOUR), tzinfo=core.config.tz)
         nomination_id = item_id(modals.metadata(view).get("id"))
         await answer(ack, client, context, body, "Snoozed",
-                     text_of(asks.snooze, actor_of(context), nomination_id, until))
+                     text_of(asks.snooze, actor_of(context), nomination_id, day))
 
     @listen(app.view(modals.CHANGES))
     async def request_changes(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
@@ -167,7 +163,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         async def go_live() -> str:
             published = await run(stories.publish, core, actor_of(context), item_id(meta.get("id")), channel,
                                   data.get("url") or "")
-            return f"Published. Use this tracked link so visits are counted: {published.tracked_url}"
+            return published.message
         text = await answer(ack, client, context, body, "Published", go_live())
         if meta.get("channel") and isinstance(text, str) and text.startswith("Published."):
             await tell(client, context, {**body, "channel": {"id": meta["channel"]}}, text)

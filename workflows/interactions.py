@@ -1,0 +1,473 @@
+"""Everything a person can do in chat, in one table both shells read.
+
+An entry names the interaction (the action id buttons carry and the shells route on), who may use
+it, its input model (pydantic; the form is rendered from it), the command it runs, and how its
+form and result read. A shell turns a click, a typed command or a form submission into
+``dispatch(core, actor, name, raw)`` and renders the returned :class:`Outcome`; it shows forms with
+``form_for``. Adding a command is a core function plus an entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Callable, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workflows import asks, closeloop, gating, lookups, queue, references, sales, stories, views, wins
+from workflows.actors import Actor, require_role
+from workflows.core import Core
+from workflows.digest import Digest, build_digest, digest_card
+from workflows.effects import Button, Card
+from workflows.errors import DomainError, InvalidInput, NotFound
+from workflows.outcome import Outcome
+from workflows.periods import containing, parse_period
+from workflows.states import AskType, PlacementChannel, RecognitionKind, Role, label
+
+FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
+STALE = "This button no longer points at anything. Open the latest message instead."
+
+FieldKind = Literal["text", "long_text", "number", "date", "choice", "account"]
+
+
+# input models --------------------------------------------------------------------------------------
+
+def _ui(kind: FieldKind | None = None, what: str = "", hint: str = "", placeholder: str = "") -> dict:
+    """Form metadata on a model field: how it is shown and how its errors name it."""
+    return {k: v for k, v in {"kind": kind, "what": what, "hint": hint, "placeholder": placeholder}.items() if v}
+
+
+class Input(BaseModel):
+    """Base of every input model: surrounding whitespace stripped, unknown keys ignored."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+
+class ItemInput(Input):
+    id: int  # the item the button was on
+
+
+class AskInput(ItemInput):
+    ask_type: AskType = Field(title="Kind of ask", json_schema_extra=_ui(what="the kind of ask"))
+
+
+class SnoozeInput(ItemInput):
+    until: date | None = Field(None, title="Snooze until", json_schema_extra=_ui(what="a date"))
+
+
+class ReasonInput(ItemInput):
+    reason: str = Field("", title="Reason", max_length=1000, json_schema_extra=_ui("long_text"))
+
+
+class ChangesInput(ItemInput):
+    reason: str = Field(..., title="What should change?", max_length=1000,
+                        json_schema_extra=_ui("long_text", what="what should change"))
+
+
+class PublishInput(ItemInput):
+    channel: PlacementChannel = Field(title="Where it goes live", json_schema_extra=_ui(what="where the story goes live"))
+    url: str = Field(..., title="Address of the page", max_length=1000,
+                     json_schema_extra=_ui(what="the address of the page", placeholder="https://"))
+
+
+class ResubmitInput(ItemInput):
+    body: str = Field("", title="Story", max_length=stories.TEXT_MAX, json_schema_extra=_ui("long_text"))
+    metrics: str = Field("", title="Metrics", max_length=500)
+
+
+class DealInput(ItemInput):
+    opportunity_id: str = Field(..., title="Opportunity id", max_length=64, json_schema_extra=_ui(what="the opportunity id"))
+    amount: float = Field(..., title="Amount", json_schema_extra=_ui(what="the amount"))
+    stage: str = Field("", title="Stage", max_length=64)
+
+
+class RecognitionInput(ItemInput):
+    kind: RecognitionKind = Field(title="Thank-you", json_schema_extra=_ui(what="the kind of thank-you"))
+    value: float = Field(0, title="Value", json_schema_extra=_ui(what="the value", hint="What it cost, if anything"))
+    note: str = Field("", title="Note", max_length=1000, json_schema_extra=_ui("long_text"))
+
+
+class CloseLoopInput(ItemInput):
+    note: str = Field(..., title="What did you fix or agree with the customer?", max_length=1000,
+                      json_schema_extra=_ui("long_text", what="what you fixed or agreed with the customer"))
+
+
+class OutcomeNoteInput(ItemInput):
+    outcome: str = Field(..., title="How did the reference call go?", max_length=500,
+                         json_schema_extra=_ui("long_text", what="how the call went"))
+
+
+class TextInput(Input):
+    text: str = Field("", max_length=500)  # what followed the typed command
+
+
+class CampaignInput(Input):
+    ask_type: AskType = Field(title="Kind of ask", json_schema_extra=_ui(what="the kind of ask"))
+    segment: str = Field("", title="Segment", max_length=64)
+    industry: str = Field("", title="Industry", max_length=64)
+    region: str = Field("", title="Region", max_length=64)
+
+
+# what some interactions show besides a message ---------------------------------------------------
+
+@dataclass(kw_only=True)
+class QueueShown(Outcome):
+    queue: queue.Queue
+
+
+@dataclass(kw_only=True)
+class ProofFound(Outcome):
+    query: str
+    proofs: list[sales.Proof]
+
+
+@dataclass(kw_only=True)
+class DigestShown(Outcome):
+    digest: Digest
+    card: Card
+
+
+@dataclass(kw_only=True)
+class CampaignPlanned(Outcome):
+    campaign: gating.Campaign
+
+
+def _show_queue(core: Core, actor: Actor, _: TextInput) -> QueueShown:
+    found = queue.my_queue(core, actor)
+    return QueueShown(message=f"Your queue: {found.total} open item(s)", queue=found)
+
+
+def _find_proof(core: Core, actor: Actor, given: TextInput) -> ProofFound:
+    proofs = sales.find_proof(core, given.text)
+    return ProofFound(message=f"Proof for {given.text}" if given.text else "Most recent approved stories",
+                      query=given.text, proofs=proofs)
+
+
+def _show_digest(core: Core, actor: Actor, given: TextInput) -> DigestShown:
+    """The digest of a period ('2026-10', '2026-Q3'; the month so far by default), with its chart."""
+    tz = core.config.tz
+    period = parse_period(given.text, tz) if given.text else containing(core.now(), tz)
+    digest = build_digest(core, period)
+    card = digest_card(digest)
+    if core.chart is not None:
+        card.image = core.chart(digest)
+    return DigestShown(message=card.title, digest=digest, card=card)
+
+
+def _plan_campaign(core: Core, actor: Actor, given: CampaignInput) -> CampaignPlanned:
+    campaign = gating.review_campaign(core, actor, given.ask_type, given.segment, given.industry, given.region)
+    return CampaignPlanned(message=campaign.message, campaign=campaign)
+
+
+# what a form shows before it is filled -----------------------------------------------------------
+
+@dataclass
+class Prefill:
+    """Checks passed before a form opens, and what it starts with."""
+
+    intro: str = ""  # the item the form is about, e.g. "Acme Corp: Short quote"
+    notes: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    choices: dict[str, list[StrEnum]] = field(default_factory=dict)  # narrower choices than the model's
+
+
+def _ask_prefill(core: Core, actor: Actor, item_id: int) -> Prefill:
+    """Only the kinds of ask not at their quarterly cap are offered (the others are listed as notes)."""
+    choices = views.ask_choices(core, actor, item_id)
+    kinds = choices.types
+    notes = [note for kind in kinds if (note := gating.review_gating_note(kind, core.config))]
+    return Prefill(intro=f"Ask {choices.account_name} to advocate. The next step shows a text to send them.",
+                   notes=choices.at_limit + notes, choices={"ask_type": kinds},
+                   values={"ask_type": AskType.SHORT_QUOTE if AskType.SHORT_QUOTE in kinds else kinds[0]})
+
+
+def _snooze_prefill(core: Core, actor: Actor, item_id: int) -> Prefill:
+    account = lookups.nomination_to_act_on(core, actor, item_id)
+    return Prefill(intro=f"Snooze {account}'s nomination until 09:00 on the day you choose.",
+                   values={"until": asks.default_snooze_day(core.now(), core.config.tz)})
+
+
+def _story_prefill(doing: str) -> Callable[[Core, Actor, int], Prefill]:
+    return lambda core, actor, item_id: Prefill(intro=lookups.story_for_marketing(core, actor, item_id, doing))
+
+
+def _story_label(core: Core, actor: Actor, item_id: int) -> Prefill:
+    return Prefill(intro=lookups.story_label(core, item_id))
+
+
+# the table ---------------------------------------------------------------------------------------
+
+Run = Callable[[Core, Actor, Any], Outcome]
+
+
+@dataclass(frozen=True)
+class Interaction:
+    name: str  # the action id buttons carry ("review.approve"), or the typed command ("digest")
+    title: str  # the form's title, and the heading of its result
+    input: type[Input]
+    run: Run
+    roles: tuple[Role, ...] = ()  # who may use it; () = the command decides (e.g. owner or requester)
+    doing: str = ""  # completes "Only people with the … role can <doing>."
+    label: str = ""  # the button's label
+    style: Literal["primary", "danger", ""] = ""
+    submit: str = ""  # the form's submit label; "" when a click runs it at once
+    prefill: Callable[[Core, Actor, int], Prefill] | None = None
+    parse: Callable[[dict], Input] | None = None  # a model's own parser, when it names errors itself
+    typed: str = ""  # for commands: what to type after the word, e.g. "<period>"
+    help: str = ""  # for commands: one line of help
+
+
+def _by_id(fn: Callable[..., Outcome], *fields: str) -> Run:
+    """Run `fn(core, actor, id, *fields of the input)`."""
+    return lambda core, actor, given: fn(core, actor, given.id, *(getattr(given, f) for f in fields))
+
+
+TABLE: list[Interaction] = [
+    # nominations (success managers, on their accounts)
+    Interaction("nomination.ask", "Ask the customer", AskInput, _by_id(asks.draft_ask, "ask_type"),
+                (Role.SUCCESS,), "ask this customer", "Ask", "primary", "Draft the ask", _ask_prefill),
+    Interaction("nomination.dismiss", "Not now", ItemInput, _by_id(asks.dismiss),
+                (Role.SUCCESS,), "act on this nomination", "Not now"),
+    Interaction("nomination.snooze", "Snooze nomination", SnoozeInput, _by_id(asks.snooze, "until"),
+                (Role.SUCCESS,), "act on this nomination", "Snooze", "", "Snooze", _snooze_prefill),
+    Interaction("ask.mark_sent", "Ask sent", ItemInput, _by_id(asks.mark_sent),
+                (Role.SUCCESS,), "send this ask", "Mark as sent", "primary"),
+    Interaction("ask.decline", "Customer declined", ReasonInput, _by_id(asks.decline, "reason"),
+                (Role.SUCCESS,), "record this answer", "Customer declined", "", "Record"),
+    # review and publishing (marketing)
+    Interaction("review.approve", "Approved", ItemInput, _by_id(stories.approve),
+                (Role.MARKETING,), "review stories", "Approve", "primary"),
+    Interaction("review.changes", "Request changes", ChangesInput, _by_id(stories.request_changes, "reason"),
+                (Role.MARKETING,), "review stories", "Request changes", "", "Send", _story_prefill("review stories")),
+    Interaction("review.reject", "Rejected", ReasonInput, _by_id(stories.reject, "reason"),
+                (Role.MARKETING,), "review stories", "Reject", "danger"),
+    Interaction("story.publish", "Publish story", PublishInput, _by_id(stories.publish, "channel", "url"),
+                (Role.MARKETING,), "publish stories", "Publish", "primary", "Publish",
+                _story_prefill("publish stories")),
+    Interaction("story.resubmit", "Revise story", ResubmitInput,
+                lambda core, actor, given: stories.resubmit(core, actor, given.id, stories.StoryEdit(
+                    body=given.body, metrics=given.metrics)), label="Revise", submit="Send to review"),
+    Interaction("recognition.log", "Log a thank-you", RecognitionInput,
+                _by_id(sales.recognise, "kind", "value", "note"), (Role.SUCCESS, Role.MARKETING),
+                "record recognition", "Log a thank-you", "", "Save"),
+    # sales
+    Interaction("proof.use", "Use in a deal", DealInput, _by_id(sales.record_deal_usage, "opportunity_id", "amount",
+                                                                 "stage"),
+                (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record story use in deals", "Use in a deal", "primary",
+                "Record", _story_label),
+    # references (requested by sellers, approved by the account owner)
+    Interaction("reference.approve", "Reference approved", ItemInput, _by_id(references.approve_reference),
+                (Role.SUCCESS,), "approve this reference", "Approve", "primary"),
+    Interaction("reference.decline", "Reference declined", ReasonInput,
+                _by_id(references.decline_reference, "reason"), (Role.SUCCESS,), "decline this reference", "Decline"),
+    Interaction("reference.complete", "Reference outcome", OutcomeNoteInput,
+                _by_id(references.complete_reference, "outcome"), label="Record outcome", style="primary",
+                submit="Record"),
+    # detractors
+    Interaction("closeloop.resolve", "Close the loop", CloseLoopInput, _by_id(closeloop.resolve_close_loop, "note"),
+                (Role.SUCCESS,), "resolve this feedback", "Resolve", "primary", "Resolve"),
+    # flagging a win (a form on every surface)
+    Interaction("win", "Flag a customer win", wins.WinForm,
+                lambda core, actor, given: wins.flag_win(core, actor, given, event_key=given.event_key),
+                label="Flag a win", style="primary", submit="Flag win", parse=wins.parse_win_form,
+                typed="[what happened]", help="flags a customer win (or use *Flag as customer win* on a message)."),
+    # typed commands
+    Interaction("proof", "Proof", TextInput, _find_proof, typed="<customer, industry or outcome>",
+                help="finds approved stories to use with prospects."),
+    Interaction("queue", "Your advocacy queue", TextInput, _show_queue, label="My queue",
+                help="lists your open items with buttons to act on them."),
+    Interaction("digest", "Digest", TextInput, _show_digest, typed="[period, e.g. 2026-10 or 2026-Q3]",
+                help="shows the leadership digest with its chart (this month so far by default)."),
+    Interaction("reference", "Reference request", TextInput,
+                lambda core, actor, given: references.request_reference(core, actor, given.text),
+                (Role.SALES, Role.SUCCESS, Role.MARKETING), "request customer references",
+                typed="<criteria>", help="asks for a customer reference, e.g. `reference fintech, enterprise, EMEA, "
+                "for opp 123`; the account owner approves it."),
+    Interaction("campaign", "Review campaign", CampaignInput, _plan_campaign,
+                (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Plan"),
+]
+INTERACTIONS: dict[str, Interaction] = {i.name: i for i in TABLE}
+COMMANDS = [i for i in TABLE if i.help]  # what `help` lists, in this order
+
+# the buttons of each kind of queue item, in order
+QUEUE_BUTTONS = {
+    "nomination": ["nomination.ask", "nomination.dismiss", "nomination.snooze"],
+    "ask": ["ask.mark_sent"],
+    "review": ["review.approve", "review.changes", "review.reject"],
+    "publish": ["story.publish"],
+}
+
+
+def get(name: str) -> Interaction:
+    try:
+        return INTERACTIONS[name]
+    except KeyError:
+        raise NotFound("This button is no longer available. Ask for help to see what I can do.") from None
+
+
+def button(name: str, item_id: int | str) -> Button:
+    entry = INTERACTIONS[name]
+    return Button(entry.label or entry.title, name, str(item_id), entry.style)
+
+
+def queue_buttons(item: queue.QueueItem) -> list[Button]:
+    return [button(name, item.item_id) for name in QUEUE_BUTTONS.get(item.kind, [])]
+
+
+# forms -------------------------------------------------------------------------------------------
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    kind: FieldKind
+    required: bool
+    value: str = ""  # the initial value, as text ("" for none)
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
+    max_length: int | None = None
+    hint: str = ""
+    placeholder: str = ""
+
+
+@dataclass
+class Form:
+    """A platform-neutral form: Slack renders it as a modal, Teams as a dialog or an inline card."""
+
+    name: str  # the interaction it submits to
+    title: str
+    submit: str
+    item_id: int | None
+    fields: list[FormField]
+    intro: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _kind(annotation: Any, extra: dict) -> FieldKind:
+    if extra.get("kind"):
+        return extra["kind"]
+    types = [a for a in (get_args(annotation) or (annotation,)) if a is not type(None)]
+    base = types[0] if types else str
+    if isinstance(base, type) and issubclass(base, StrEnum):
+        return "choice"
+    if base is date:
+        return "date"
+    if base in (int, float):
+        return "number"
+    return "text"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def form_fields(model: type[BaseModel], values: dict[str, Any] | None = None,
+                choices: dict[str, list[StrEnum]] | None = None) -> list[FormField]:
+    """The fields a person fills in (the item id is carried by the button, not typed)."""
+    values, choices = values or {}, choices or {}
+    found = []
+    for name, info in model.model_fields.items():
+        if name in ("id", "event_key", "source", "source_link") or info.title is None:
+            continue
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        kind = _kind(info.annotation, extra)
+        options: list[tuple[str, str]] = []
+        if kind == "choice":
+            enum_cls = next(a for a in (get_args(info.annotation) or (info.annotation,)) if isinstance(a, type))
+            options = [(v.value, label(v)) for v in choices.get(name, list(enum_cls))]
+        default = values.get(name, extra.get("initial", None if info.is_required() else info.default))
+        max_length = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
+        found.append(FormField(name, info.title, kind, info.is_required(), _text(default), options, max_length,
+                               extra.get("hint", ""), extra.get("placeholder", "")))
+    return found
+
+
+def form_for(core: Core, actor: Actor, name: str, item_id: int | None = None,
+             values: dict[str, Any] | None = None) -> Form:
+    """The form to show before running `name` on an item; refuses (NotAllowed, Conflict…) as the command would."""
+    entry = get(name)
+    _check_role(core, actor, entry)
+    prefill = entry.prefill(core, actor, item_id) if entry.prefill and item_id is not None else Prefill()
+    return Form(name, entry.title, entry.submit or "Send", item_id,
+                form_fields(entry.input, {**prefill.values, **(values or {})}, prefill.choices),
+                prefill.intro, prefill.notes)
+
+
+def asks_first(name: str) -> bool:
+    """Whether a click must open a form before the command runs (it needs typed input)."""
+    entry = get(name)
+    return bool(entry.submit) and any(f.required for f in form_fields(entry.input))
+
+
+# reading input -----------------------------------------------------------------------------------
+
+def _what(model: type[BaseModel], name: str) -> str:
+    info = model.model_fields.get(name)
+    extra = info.json_schema_extra if info and isinstance(info.json_schema_extra, dict) else {}
+    return extra.get("what") or (f"the {info.title.lower()}" if info and info.title else name)
+
+
+def _input_error(model: type[BaseModel], error: dict) -> InvalidInput:
+    """One clear sentence for the first thing wrong with a form, naming the field at fault."""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    if name == "id":
+        return InvalidInput(STALE)
+    info = model.model_fields.get(name)
+    kind = _kind(info.annotation, info.json_schema_extra or {}) if info else "text"
+    what, kind_of = _what(model, name), error["type"]
+    if kind == "choice":
+        text = f"Choose {what}."
+    elif kind == "date":
+        text = "Pick a date."
+    elif kind == "number":
+        text = f"Enter {what}." if kind_of == "missing" else f"Enter {what} as a number."
+    elif kind_of == "string_too_long":
+        text = f"Keep {what} under {error['ctx']['max_length']} characters."
+    else:
+        text = f"Enter {what}."
+    return InvalidInput(text[0].upper() + text[1:], field=name)
+
+
+def parse(entry: Interaction, raw: dict[str, Any]) -> Input:
+    """Form values (strings, or None when empty) as the entry's input model, or InvalidInput on a field."""
+    data = {k: v for k, v in raw.items() if v is not None and not (isinstance(v, str) and not v.strip())}
+    if entry.parse is not None:
+        return entry.parse(data)
+    try:
+        return entry.input.model_validate(data)
+    except ValidationError as exc:
+        raise _input_error(entry.input, exc.errors()[0]) from None
+
+
+def _check_role(core: Core, actor: Actor, entry: Interaction) -> None:
+    if entry.roles:
+        require_role(actor, core.config, *entry.roles, doing=entry.doing)
+
+
+def dispatch(core: Core, actor: Actor, name: str, raw: dict[str, Any]) -> Outcome:
+    """Run an interaction for a person: role first, then the input, then the command (synchronous)."""
+    entry = get(name)
+    _check_role(core, actor, entry)
+    return entry.run(core, actor, parse(entry, raw))
+
+
+def refusal(error: Exception) -> str:
+    """What to tell the person when an interaction failed (the shell logs unexpected errors)."""
+    return error.message if isinstance(error, DomainError) else FRIENDLY_ERROR
+
+
+def command(text: str) -> tuple[str, str]:
+    """Typed text → (interaction name, the rest); ("help", "") for help, ("", word) for an unknown word."""
+    word, _, rest = text.strip().partition(" ")
+    word = word.lower()
+    if word in ("", "help", "hi", "hello"):
+        return "help", ""
+    entry = INTERACTIONS.get(word)
+    return (word, rest.strip()) if entry and entry.help else ("", word)
