@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Callable, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from workflows import asks, closeloop, gating, lookups, queue, references, sales, stories, views, wins
 from workflows.actors import Actor, require_role
@@ -24,7 +24,7 @@ from workflows.effects import Button, Card
 from workflows.errors import DomainError, InvalidInput, NotFound
 from workflows.outcome import Outcome
 from workflows.periods import containing, parse_period
-from workflows.states import AskType, PlacementChannel, RecognitionKind, Role, label
+from workflows.states import AskType, DealOutcome, PlacementChannel, RecognitionKind, Role, label
 
 FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
 STALE = "This button no longer points at anything. Open the latest message instead."
@@ -97,6 +97,14 @@ class CloseLoopInput(ItemInput):
 class OutcomeNoteInput(ItemInput):
     outcome: str = Field(..., title="How did the reference call go?", max_length=500,
                          json_schema_extra=_ui("long_text", what="how the call went"))
+
+
+class DealCloseInput(Input):
+    opportunity_id: str = Field(..., max_length=64, validation_alias=AliasChoices("opportunity_id", "id"))
+    outcome: DealOutcome = Field(title="Outcome", json_schema_extra={**_ui(what="won, lost or withdrawn"),
+                                                                     "choices": ["won", "lost", "withdrawn"]})
+    amount: float = Field(..., title="Final amount", json_schema_extra=_ui(what="the final amount"))
+    closed_on: date = Field(title="Closed on", json_schema_extra=_ui(what="the date the deal closed"))
 
 
 class TextInput(Input):
@@ -257,6 +265,10 @@ TABLE: list[Interaction] = [
                                                                  "stage"),
                 (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record story use in deals", "Use in a deal", "primary",
                 "Record", _story_label),
+    Interaction("deal.close", "Close the deal", DealCloseInput,
+                lambda core, actor, given: sales.close_deal(core, actor, given.opportunity_id, given.outcome,
+                                                            given.amount, given.closed_on),
+                (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record deal outcomes", "Won or lost?", "", "Record"),
     # references (requested by sellers, approved by the account owner)
     Interaction("reference.approve", "Reference approved", ItemInput, _by_id(references.approve_reference),
                 (Role.SUCCESS,), "approve this reference", "Approve", "primary"),
@@ -374,14 +386,15 @@ def form_fields(model: type[BaseModel], values: dict[str, Any] | None = None,
     values, choices = values or {}, choices or {}
     found = []
     for name, info in model.model_fields.items():
-        if name in ("id", "event_key", "source", "source_link") or info.title is None:
+        if info.title is None:  # the item id, event keys: carried by the button or the shell, not typed
             continue
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         kind = _kind(info.annotation, extra)
         options: list[tuple[str, str]] = []
         if kind == "choice":
             enum_cls = next(a for a in (get_args(info.annotation) or (info.annotation,)) if isinstance(a, type))
-            options = [(v.value, label(v)) for v in choices.get(name, list(enum_cls))]
+            allowed = choices.get(name) or [enum_cls(v) for v in extra.get("choices", [])] or list(enum_cls)
+            options = [(v.value, label(v)) for v in allowed]
         default = values.get(name, extra.get("initial", None if info.is_required() else info.default))
         max_length = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
         found.append(FormField(name, info.title, kind, info.is_required(), _text(default), options, max_length,

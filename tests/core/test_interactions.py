@@ -105,3 +105,14 @@ def test_commands_waiting_for_a_surface_are_reachable_through_the_table(core, en
     assert planned.message.startswith("Star review campaign:")
     with pytest.raises(NotAllowed):
         ix.dispatch(core, SID, "campaign", {"ask_type": "star_review"})
+
+
+def test_a_seller_closes_a_deal_through_the_table(core, engine):
+    form = ix.form_for(core, SID, "deal.close", None)
+    assert [f.name for f in form.fields] == ["outcome", "amount", "closed_on"]
+    assert [value for value, _ in form.fields[0].choices] == ["won", "lost", "withdrawn"]
+    outcome = ix.dispatch(core, SID, "deal.close", {"id": "O-7", "outcome": "won", "amount": "1200",
+                                                    "closed_on": "2026-11-09"})
+    assert outcome.message == "Recorded: opportunity O-7 won, 1,200 on 9 Nov."
+    [deal] = rows(engine, m.Deal)
+    assert (deal.opportunity_id, deal.outcome.value, deal.amount) == ("O-7", "won", 1200)
