@@ -34,9 +34,12 @@ FieldKind = Literal["text", "long_text", "number", "date", "choice", "account"]
 
 # input models --------------------------------------------------------------------------------------
 
-def _ui(kind: FieldKind | None = None, what: str = "", hint: str = "", placeholder: str = "") -> dict:
-    """Form metadata on a model field: how it is shown and how its errors name it."""
-    return {k: v for k, v in {"kind": kind, "what": what, "hint": hint, "placeholder": placeholder}.items() if v}
+def _ui(kind: FieldKind | None = None, what: str = "", hint: str = "", placeholder: str = "",
+        missing: str = "") -> dict:
+    """Form metadata on a model field: how it is shown, how its errors name it (`what`), and what an
+    empty required field says (`missing`, when "Enter <what>." is not enough)."""
+    return {k: v for k, v in {"kind": kind, "what": what, "hint": hint, "placeholder": placeholder,
+                              "missing": missing}.items() if v}
 
 
 class Input(BaseModel):
@@ -62,8 +65,8 @@ class ReasonInput(ItemInput):
 
 
 class ChangesInput(ItemInput):
-    reason: str = Field(..., title="What should change?", max_length=1000,
-                        json_schema_extra=_ui("long_text", what="what should change"))
+    reason: str = Field(..., title="What should change?", max_length=1000, json_schema_extra=_ui(
+        "long_text", what="the reason", missing="Say what should change, so the owner can act on it."))
 
 
 class PublishInput(ItemInput):
@@ -90,13 +93,14 @@ class RecognitionInput(ItemInput):
 
 
 class CloseLoopInput(ItemInput):
-    note: str = Field(..., title="What did you fix or agree with the customer?", max_length=1000,
-                      json_schema_extra=_ui("long_text", what="what you fixed or agreed with the customer"))
+    note: str = Field(..., title="What did you fix or agree with the customer?", max_length=1000, json_schema_extra=_ui(
+        "long_text", what="the note", missing="Say what you fixed or agreed with the customer."))
 
 
 class OutcomeNoteInput(ItemInput):
     outcome: str = Field(..., title="How did the reference call go?", max_length=500,
-                         json_schema_extra=_ui("long_text", what="how the call went"))
+                         json_schema_extra=_ui("long_text", what="the outcome",
+                                                               missing="Say how the call went in up to 500 characters."))
 
 
 class DealCloseInput(Input):
@@ -284,24 +288,26 @@ TABLE: list[Interaction] = [
     Interaction("win", "Flag a customer win", wins.WinForm,
                 lambda core, actor, given: wins.flag_win(core, actor, given, event_key=given.event_key),
                 label="Flag a win", style="primary", submit="Flag win", parse=wins.parse_win_form,
-                typed="[what happened]", help="flags a customer win (or use *Flag as customer win* on a message)."),
+                typed="[what happened]",
+                help="flags a customer win (opens the form); on any message, Flag as customer win does the same."),
     # typed commands
     Interaction("proof", "Proof", TextInput, _find_proof, typed="<customer, industry or outcome>",
-                help="finds approved stories to use with prospects."),
+                help="finds approved, consented stories to use with prospects."),
     Interaction("queue", "Your advocacy queue", TextInput, _show_queue, label="My queue",
-                help="lists your open items with buttons to act on them."),
+                help="lists your open items, with buttons to act on them."),
     Interaction("digest", "Digest", TextInput, _show_digest, typed="[period, e.g. 2026-10 or 2026-Q3]",
-                help="shows the leadership digest with its chart (this month so far by default)."),
+                help="shows the leadership digest with its chart: this month so far, or the period you name."),
     Interaction("reference", "Reference request", TextInput,
                 lambda core, actor, given: references.request_reference(core, actor, given.text),
                 (Role.SALES, Role.SUCCESS, Role.MARKETING), "request customer references",
-                typed="<criteria>", help="asks for a customer reference, e.g. `reference fintech, enterprise, EMEA, "
-                "for opp 123`; the account owner approves it."),
+                typed="<criteria>", help="asks for a customer reference, e.g. fintech, enterprise, EMEA, for opp 123; "
+                "the account owner approves it."),
     Interaction("campaign", "Review campaign", CampaignInput, _plan_campaign,
                 (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Plan"),
 ]
 INTERACTIONS: dict[str, Interaction] = {i.name: i for i in TABLE}
 COMMANDS = [i for i in TABLE if i.help]  # what `help` lists, in this order
+HELP_TITLE = "Customer advocacy"
 
 # the buttons of each kind of queue item, in order
 QUEUE_BUTTONS = {
@@ -350,7 +356,7 @@ class Form:
     name: str  # the interaction it submits to
     title: str
     submit: str
-    item_id: int | None
+    item: str | None  # the button's value: the item the form is about
     fields: list[FormField]
     intro: str = ""
     notes: list[str] = field(default_factory=list)
@@ -402,21 +408,35 @@ def form_fields(model: type[BaseModel], values: dict[str, Any] | None = None,
     return found
 
 
-def form_for(core: Core, actor: Actor, name: str, item_id: int | None = None,
-             values: dict[str, Any] | None = None) -> Form:
-    """The form to show before running `name` on an item; refuses (NotAllowed, Conflict…) as the command would."""
-    entry = get(name)
-    _check_role(core, actor, entry)
-    prefill = entry.prefill(core, actor, item_id) if entry.prefill and item_id is not None else Prefill()
-    return Form(name, entry.title, entry.submit or "Send", item_id,
+def blank_form(name: str, values: dict[str, Any] | None = None, item: str | None = None,
+               prefill: Prefill | None = None) -> Form:
+    """An interaction's form without checks: the fields with their defaults and `values`."""
+    entry, prefill = get(name), prefill or Prefill()
+    return Form(name, entry.title, entry.submit or "Send", item,
                 form_fields(entry.input, {**prefill.values, **(values or {})}, prefill.choices),
                 prefill.intro, prefill.notes)
 
 
-def asks_first(name: str) -> bool:
-    """Whether a click must open a form before the command runs (it needs typed input)."""
+def form_for(core: Core, actor: Actor, name: str, item: Any = None, values: dict[str, Any] | None = None) -> Form:
+    """The form to show before running `name` on an item (the button's value); refuses (NotAllowed,
+    Conflict…) as the command would."""
     entry = get(name)
-    return bool(entry.submit) and any(f.required for f in form_fields(entry.input))
+    _check_role(core, actor, entry)
+    prefill = entry.prefill(core, actor, item_id(item)) if entry.prefill and item is not None else None
+    return blank_form(name, values, None if item is None else str(item), prefill)
+
+
+def asks_first(name: str) -> bool:
+    """Whether a click opens the interaction's form (else it runs at once)."""
+    return bool(get(name).submit)
+
+
+def item_id(value: Any) -> int:
+    """The item id a button carries."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(STALE) from None
 
 
 # reading input -----------------------------------------------------------------------------------
@@ -433,9 +453,12 @@ def _input_error(model: type[BaseModel], error: dict) -> InvalidInput:
     if name == "id":
         return InvalidInput(STALE)
     info = model.model_fields.get(name)
-    kind = _kind(info.annotation, info.json_schema_extra or {}) if info else "text"
+    extra = info.json_schema_extra if info and isinstance(info.json_schema_extra, dict) else {}
+    kind = _kind(info.annotation, extra) if info else "text"
     what, kind_of = _what(model, name), error["type"]
-    if kind == "choice":
+    if extra.get("missing") and kind_of == "missing":
+        text = extra["missing"]
+    elif kind == "choice":
         text = f"Choose {what}."
     elif kind == "date":
         text = "Pick a date."
@@ -464,11 +487,17 @@ def _check_role(core: Core, actor: Actor, entry: Interaction) -> None:
         require_role(actor, core.config, *entry.roles, doing=entry.doing)
 
 
-def dispatch(core: Core, actor: Actor, name: str, raw: dict[str, Any]) -> Outcome:
-    """Run an interaction for a person: role first, then the input, then the command (synchronous)."""
+def accept(core: Core, actor: Actor, name: str, raw: dict[str, Any]) -> tuple[Interaction, Input]:
+    """The role, then the input: refuses before any database work (NotAllowed, InvalidInput on a field)."""
     entry = get(name)
     _check_role(core, actor, entry)
-    return entry.run(core, actor, parse(entry, raw))
+    return entry, parse(entry, raw)
+
+
+def dispatch(core: Core, actor: Actor, name: str, raw: dict[str, Any]) -> Outcome:
+    """Run an interaction for a person (synchronous: shells call it off their event loop)."""
+    entry, given = accept(core, actor, name, raw)
+    return entry.run(core, actor, given)
 
 
 def refusal(error: Exception) -> str:

@@ -1,23 +1,22 @@
 """Who is acting (the Actor, from users.info and user groups, cached) and the one error handler.
 
-Errors (in listeners, through `handled`, and in middleware, through Bolt's error handler)
-turn a DomainError into the message it carries and anything else into FRIENDLY_ERROR plus
-a log line with context. The person who acted sees it: as a field
-error or notice in the modal they submitted, else ephemerally where they clicked, else in
-a direct message. Nothing is lost: a failed command changed nothing.
+A refusal (DomainError) is an outcome the listeners show like any other; every other error,
+in a listener or in middleware, reaches Bolt's error handler `on_error`, which logs it with
+its context and tells the person FRIENDLY_ERROR: as a notice in the modal they submitted,
+else ephemerally where they clicked, else in a direct message. Nothing is lost: a failed
+command changed nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import aiohttp
+from cachetools import TLRUCache, TTLCache
 from slack_bolt import BoltResponse
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -29,18 +28,17 @@ from bot.slack.verify import is_verified
 from workflows.actors import Actor
 from workflows.config import ProgramConfig
 from workflows.errors import DomainError, InvalidInput
+from workflows.interactions import FRIENDLY_ERROR, refusal
 
 log = logging.getLogger(__name__)
-
-FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
 LOOKUP_TIMEOUT = 1.0  # a slow users.info must not hold the acknowledgement
+ACK_POLL = 0.05  # longer than Bolt's 10 ms wait between looks for a listener's acknowledgement
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Person:
     name: str
     email: str
-    expires: float
 
 
 class Directory:
@@ -48,11 +46,11 @@ class Directory:
 
     def __init__(self, config: ProgramConfig, user_ttl: float = 3600, group_ttl: float = 300):
         self.config = config
-        self.user_ttl = user_ttl
-        self.group_ttl = group_ttl
-        self._people: dict[str, _Person] = {}
-        self._groups: dict[str, tuple[str, ...]] = {}
-        self._groups_expire = 0.0
+        self._people: TTLCache[str, _Person] = TTLCache(maxsize=50_000, ttl=user_ttl)
+        # one entry, the handles of every member; a failed read is retried sooner
+        self._groups: TLRUCache[str, tuple[bool, dict]] = TLRUCache(
+            maxsize=1, ttu=lambda _key, value, now: now + (group_ttl if value[0] else min(60.0, group_ttl)),
+            timer=time.monotonic)
         self._user_locks: dict[str, asyncio.Lock] = {}
         self._group_lock = asyncio.Lock()
 
@@ -75,31 +73,27 @@ class Directory:
         return Actor(platform="slack", user_id=user_id, email=person.email, name=person.name, groups=groups)
 
     async def _person(self, client: AsyncWebClient, user_id: str) -> _Person:
-        cached = self._people.get(user_id)
-        if cached and cached.expires > time.monotonic():
+        if (cached := self._people.get(user_id)) is not None:
             return cached
         async with self._user_locks.setdefault(user_id, asyncio.Lock()):
-            cached = self._people.get(user_id)
-            if cached and cached.expires > time.monotonic():
+            if (cached := self._people.get(user_id)) is not None:
                 return cached
             user = (await client.users_info(user=user_id))["user"]
             profile = user.get("profile") or {}
             name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user_id
-            person = _Person(name=name, email=(profile.get("email") or "").lower(),
-                             expires=time.monotonic() + self.user_ttl)
-            self._people[user_id] = person
+            person = self._people[user_id] = _Person(name=name, email=(profile.get("email") or "").lower())
             return person
 
     async def _handles(self, client: AsyncWebClient, user_id: str) -> tuple[str, ...]:
         if not self.uses_groups:
             return ()
-        if self._groups_expire <= time.monotonic():
+        if (loaded := self._groups.get("all")) is None:
             async with self._group_lock:
-                if self._groups_expire <= time.monotonic():
-                    await self._load_groups(client)
-        return self._groups.get(user_id, ())
+                if (loaded := self._groups.get("all")) is None:
+                    loaded = self._groups["all"] = await self._load_groups(client)
+        return loaded[1].get(user_id, ())
 
-    async def _load_groups(self, client: AsyncWebClient) -> None:
+    async def _load_groups(self, client: AsyncWebClient) -> tuple[bool, dict[str, tuple[str, ...]]]:
         members: dict[str, list[str]] = {}
         try:
             groups = (await client.usergroups_list(include_users=True))["usergroups"]
@@ -112,10 +106,8 @@ class Directory:
         except SlackApiError as exc:
             log.warning("could not read Slack user groups (%s); group roles are ignored for now",
                         exc.response.get("error"))
-            self._groups_expire = time.monotonic() + min(60.0, self.group_ttl)
-            return
-        self._groups = {user: tuple(handles) for user, handles in members.items()}
-        self._groups_expire = time.monotonic() + self.group_ttl
+            return False, {}
+        return True, {user: tuple(handles) for user, handles in members.items()}
 
 
 def actor_middleware(directory: Directory):
@@ -168,7 +160,7 @@ def _later(coro) -> None:
     task.add_done_callback(_pending.discard)
 
 
-def _modal_answer(body: dict, error: Exception, text: str) -> dict:
+def modal_answer(body: dict, error: Exception, text: str) -> dict:
     """response_action for a failed view submission: an error on the field at fault, else a notice."""
     view = body.get("view") or {}
     inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
@@ -185,46 +177,15 @@ def explain(error: Exception, body: dict, context: AsyncBoltContext) -> str:
     """What to tell the person; logs the failure with its context (never the request's text)."""
     if isinstance(error, DomainError):
         log.info("slack %s by %s refused: %s", _describe(body), _user_id(body), error.message)
-        return error.message
-    log.error("slack %s by %s in team %s failed", _describe(body), _user_id(body), context.team_id, exc_info=error)
-    return FRIENDLY_ERROR
-
-
-def handled(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Wrap a listener so any error reaches the person who acted and the log.
-
-    Errors are caught here rather than in Bolt's runner, which can drop an acknowledgement
-    given just before a listener raised.
-    """
-    wanted = inspect.getfullargspec(listener).args
-
-    async def run_listener(ack, body, context, client, action, view, event, respond) -> None:
-        given = {"ack": ack, "body": body, "context": context, "client": client, "action": action, "view": view,
-                 "event": event, "respond": respond}
-        try:
-            await listener(**{name: given[name] for name in wanted})
-        except Exception as error:
-            text = explain(error, body, context)
-            if ack.response is None and body.get("type") == "view_submission":
-                await ack(**_modal_answer(body, error, text))
-                return
-            if ack.response is None:
-                await ack()
-            await tell(client, context, body, text)
-
-    run_listener.__name__ = listener.__name__
-    run_listener.__qualname__ = listener.__qualname__
-    return run_listener
-
-
-def listen(register: Callable) -> Callable:
-    """`@listen(app.action(...))` registers a listener wrapped by `handled`."""
-    return lambda listener: register(handled(listener))
+    else:
+        log.error("slack %s by %s in team %s failed", _describe(body), _user_id(body), context.team_id,
+                  exc_info=error)
+    return refusal(error)
 
 
 async def on_error(error: Exception, body: dict, context: AsyncBoltContext, client: AsyncWebClient,
                    request: AsyncBoltRequest, response: BoltResponse | None) -> BoltResponse | None:
-    """Bolt's global error handler, for errors outside listeners (middleware).
+    """Bolt's error handler: every error a listener or middleware did not show as an outcome.
 
     A request not proven to come from Slack causes nothing: its body names the channel, user and
     response_url the bot would otherwise write to.
@@ -233,11 +194,14 @@ async def on_error(error: Exception, body: dict, context: AsyncBoltContext, clie
         log.warning("ignored an error on a Slack request that was not verified (%s)", type(error).__name__)
         return BoltResponse(status=401, body="")
     text = explain(error, body, context)
-    if response is None:
+    if response is None:  # acknowledged before the error
+        # Bolt forgets the acknowledgement when this returns: give its dispatcher, which looks for it
+        # every 10 ms, the time to answer Slack first.
+        await asyncio.sleep(ACK_POLL)
         await tell(client, context, body, text)
         return None
     if body.get("type") == "view_submission":
-        return BoltResponse(status=200, body=json.dumps(_modal_answer(body, error, text)),
+        return BoltResponse(status=200, body=json.dumps(modal_answer(body, error, text)),
                             headers={"content-type": "application/json;charset=utf-8"})
     _later(tell(client, context, body, text))
     return BoltResponse(status=200, body="")

@@ -1,15 +1,14 @@
 """Modal views (slack_sdk.models) and reading what was typed into them.
 
-Each form's callback_id is the action that opens it (e.g. "review.changes"); input block ids
-are the core's form field names, so a core InvalidInput(field=…) lands on the right field.
+Forms are the core's (workflows.interactions.Form) rendered as modals: each callback_id is the
+interaction (e.g. "review.changes") and input block ids are the field names, so a core
+InvalidInput(field=…) lands on the right field.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from datetime import date
-from enum import StrEnum
 
 from slack_sdk.models.blocks import (ActionsBlock, Block, ButtonElement, ContextBlock, DatePickerElement,
                                      ExternalDataSelectElement, InputBlock, NumberInputElement, Option,
@@ -18,18 +17,9 @@ from slack_sdk.models.blocks import (ActionsBlock, Block, ButtonElement, Context
 from slack_sdk.models.views import View
 
 from bot.slack.render import READ_ALL, fit, long_text, mrkdwn, plain
-from workflows.states import AskType, OutcomeType, PlacementChannel, RecognitionKind, label
-from workflows.wins import STORY_MAX
+from workflows.interactions import Form, FormField, blank_form
 
-WIN = "win.flag"
-ASK = "nomination.ask"
-SNOOZE = "nomination.snooze"
-CHANGES = "review.changes"
-PUBLISH = "story.publish"
-DEAL = "proof.use"
-RECOGNITION = "recognition.log"
-CLOSE_LOOP = "closeloop.resolve"
-REFERENCE_OUTCOME = "reference.complete"
+WIN = "win"
 ASK_RESULT = "ask.result"
 MARK_SENT = "ask.mark_sent"
 ACCOUNT = "account"  # the account picker's action_id (its options load from the bot)
@@ -47,37 +37,6 @@ def block_for_field(field: str, blocks: list[str]) -> str | None:
 
 def _title(text: str) -> str:
     return fit(text, 24)[0]
-
-
-def _options(values: list[StrEnum]) -> list[Option]:
-    return [Option(text=plain(label(v), 75), value=v.value) for v in values]
-
-
-def _text_input(block_id: str, label_text: str, optional: bool = False, multiline: bool = False,
-                max_length: int | None = None, initial: str = "", placeholder: str = "") -> InputBlock:
-    element = PlainTextInputElement(action_id="value", multiline=multiline, max_length=max_length,
-                                    initial_value=initial[:max_length] if initial else None,
-                                    placeholder=placeholder or None)
-    return InputBlock(block_id=block_id, label=label_text, element=element, optional=optional)
-
-
-def _select(block_id: str, label_text: str, values: list[StrEnum], initial: StrEnum | None = None,
-            optional: bool = False) -> InputBlock:
-    options = _options(values)
-    chosen = next((o for o in options if initial is not None and o.value == initial.value), None)
-    return InputBlock(block_id=block_id, label=label_text, optional=optional,
-                      element=StaticSelectElement(action_id="value", options=options, initial_option=chosen,
-                                                  placeholder="Choose"))
-
-
-def _number(block_id: str, label_text: str, optional: bool = True, hint: str = "") -> InputBlock:
-    return InputBlock(block_id=block_id, label=label_text, optional=optional, hint=hint or None,
-                      element=NumberInputElement(action_id="value", is_decimal_allowed=True))
-
-
-def _modal(callback_id: str, title: str, blocks: list[Block], submit: str | None, meta: dict) -> View:
-    return View(type="modal", callback_id=callback_id, title=_title(title), submit=_title(submit) if submit else None,
-                close="Cancel" if submit else "Close", blocks=blocks, private_metadata=json.dumps(meta)[:3000])
 
 
 def metadata(view: dict) -> dict:
@@ -106,23 +65,46 @@ def values(view: dict) -> dict[str, str | None]:
 
 # forms -----------------------------------------------------------------------
 
+def _input(field: FormField) -> InputBlock:
+    """One input block per form field; its block id is the field name (the picker's is "account")."""
+    optional = not field.required
+    if field.kind == "account":
+        return InputBlock(block_id="account", label=field.label, element=ExternalDataSelectElement(
+            action_id=ACCOUNT, min_query_length=1, placeholder="Search, or type a new account's name"))
+    if field.kind == "choice":
+        options = [Option(text=plain(text, 75), value=value) for value, text in field.choices]
+        chosen = next((o for o in options if o.value == field.value), None)
+        element = StaticSelectElement(action_id="value", options=options, initial_option=chosen, placeholder="Choose")
+    elif field.kind == "date":
+        element = DatePickerElement(action_id="value", initial_date=field.value or None)
+    elif field.kind == "number":
+        element = NumberInputElement(action_id="value", is_decimal_allowed=True,
+                                     initial_value=field.value if field.value not in ("", "0", "0.0") else None)
+    else:
+        initial = field.value[:field.max_length] if field.max_length else field.value
+        element = PlainTextInputElement(action_id="value", multiline=field.kind == "long_text",
+                                        max_length=field.max_length, initial_value=initial or None,
+                                        placeholder=plain(field.placeholder, 150) if field.placeholder else None)
+    return InputBlock(block_id=field.name, label=plain(field.label, 2000), element=element, optional=optional,
+                      hint=plain(field.hint, 2000) if field.hint else None)
+
+
+def form_view(form: Form, meta: dict, context: str = "") -> View:
+    """A core form as a modal: callback_id is the interaction, private metadata the item and where it came from."""
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(form.intro))] if form.intro else []
+    blocks += [_input(field) for field in form.fields]
+    blocks += [ContextBlock(block_id=f"note_{n}", elements=[mrkdwn(note, 2000)]) for n, note in enumerate(form.notes)]
+    if context:
+        blocks.append(ContextBlock(elements=[mrkdwn(context, 2000)]))
+    if form.item is not None:
+        meta = {**meta, "id": form.item}
+    return View(type="modal", callback_id=form.name, title=_title(form.title), submit=_title(form.submit),
+                close="Cancel", blocks=blocks, private_metadata=json.dumps(meta)[:3000])
+
+
 def win(story: str = "", link: str = "", source: str = "command") -> View:
     """Flag a win: account (searchable, or a new one), contact, outcome, metric and story."""
-    blocks: list[Block] = [
-        InputBlock(block_id="account", label="Account",
-                   element=ExternalDataSelectElement(action_id=ACCOUNT, min_query_length=1,
-                                                     placeholder="Search, or type a new account's name")),
-        _text_input("contact_name", "Contact", optional=True, max_length=200, placeholder="Name at the customer"),
-        _text_input("contact_email", "Contact email", optional=True, max_length=254),
-        _select("outcome_type", "Outcome", list(OutcomeType), initial=OutcomeType.TIME_SAVED),
-        _number("metric_value", "Metric", hint="The number, e.g. 2 (hours a week saved)"),
-        _text_input("metric_unit", "Metric unit", optional=True, max_length=64, placeholder="hours/week"),
-        _text_input("story", "What happened", multiline=True, max_length=STORY_MAX, initial=story,
-                    placeholder="The customer's result, in a sentence or two"),
-    ]
-    if link:
-        blocks.append(ContextBlock(elements=[mrkdwn(f"From {link}", 2000)]))
-    return _modal(WIN, "Flag a customer win", blocks, "Flag win", {"source": source, "link": link[:1000]})
+    return form_view(blank_form(WIN, {"story": story}), {"source": source, "link": link[:1000]}, f"From {link}" if link else "")
 
 
 @functools.cache
@@ -139,15 +121,6 @@ def account_options(found: list[tuple[int, str]], typed: str) -> list[dict]:
     if typed and not any(name.casefold() == typed.casefold() for _, name in found):
         options.append(Option(text=plain(f"Create account: {typed}", 75), value=f"{NEW_ACCOUNT}{typed}").to_dict())
     return options
-
-
-def ask(nomination_id: int, account: str, meta: dict, notes: list[str] = ()) -> View:
-    """Choose the kind of ask; `notes` (e.g. the review gating rule for public review kinds) show under it."""
-    blocks: list[Block] = [
-        SectionBlock(text=mrkdwn(f"Ask {account} to advocate. The next step shows a text to send them.")),
-        _select("ask_type", "Kind of ask", list(AskType), initial=AskType.SHORT_QUOTE)]
-    blocks += [ContextBlock(block_id=f"note_{n}", elements=[mrkdwn(note, 2000)]) for n, note in enumerate(notes)]
-    return _modal(ASK, "Ask the customer", blocks, "Draft the ask", {**meta, "id": nomination_id})
 
 
 def ask_result(ask_id: int, text: str, sent_note: str = "") -> View:
@@ -174,50 +147,6 @@ def ask_text(view: dict) -> str:
             return "".join(part.get("text", "") for element in block.get("elements", [])
                            for part in element.get("elements", []))
     return ""
-
-
-def snooze(nomination_id: int, default_until: date, meta: dict) -> View:
-    blocks = [InputBlock(block_id="until", label="Snooze until",
-                         element=DatePickerElement(action_id="value", initial_date=default_until.isoformat()))]
-    return _modal(SNOOZE, "Snooze nomination", blocks, "Snooze", {**meta, "id": nomination_id})
-
-
-def changes(story_id: int, story: str, meta: dict) -> View:
-    blocks = [SectionBlock(text=mrkdwn(story)),
-              _text_input("reason", "What should change?", multiline=True, max_length=1000)]
-    return _modal(CHANGES, "Request changes", blocks, "Send", {**meta, "id": story_id})
-
-
-def publish(story_id: int, story: str, meta: dict) -> View:
-    blocks = [SectionBlock(text=mrkdwn(story)),
-              _select("channel", "Where it goes live", list(PlacementChannel)),
-              _text_input("url", "Address of the page", max_length=1000, placeholder="https://")]
-    return _modal(PUBLISH, "Publish story", blocks, "Publish", {**meta, "id": story_id})
-
-
-def deal(story_id: int, story: str, meta: dict) -> View:
-    blocks = [SectionBlock(text=mrkdwn(story)),
-              _text_input("opportunity_id", "Opportunity id", max_length=64),
-              _number("amount", "Amount", optional=False),
-              _text_input("stage", "Stage", optional=True, max_length=64)]
-    return _modal(DEAL, "Use in a deal", blocks, "Record", {**meta, "id": story_id})
-
-
-def recognition(story_id: int, meta: dict) -> View:
-    blocks = [_select("kind", "Thank-you", list(RecognitionKind)),
-              _number("value", "Value", hint="What it cost, if anything"),
-              _text_input("note", "Note", optional=True, multiline=True, max_length=1000)]
-    return _modal(RECOGNITION, "Log a thank-you", blocks, "Save", {**meta, "id": story_id})
-
-
-def close_loop(item_id: int, meta: dict) -> View:
-    blocks = [_text_input("note", "What did you fix or agree with the customer?", multiline=True, max_length=1000)]
-    return _modal(CLOSE_LOOP, "Close the loop", blocks, "Resolve", {**meta, "id": item_id})
-
-
-def reference_outcome(request_id: int, meta: dict) -> View:
-    blocks = [_text_input("outcome", "How did the reference call go?", multiline=True, max_length=500)]
-    return _modal(REFERENCE_OUTCOME, "Reference outcome", blocks, "Record", {**meta, "id": request_id})
 
 
 def notice(title: str, text: str) -> View:

@@ -44,10 +44,12 @@ def test_the_snooze_form_defaults_to_two_weeks_and_ends_at_nine_local_time(core,
     ("nomination.snooze", {"until": "next week"}, "until", "Pick a date."),
     ("proof.use", {"opportunity_id": "OPP-1"}, "amount", "Enter the amount."),
     ("proof.use", {"opportunity_id": "OPP-1", "amount": "lots"}, "amount", "Enter the amount as a number."),
-    ("review.changes", {"reason": "   "}, "reason", "Enter what should change."),
+    ("review.changes", {"reason": "   "}, "reason", "Say what should change, so the owner can act on it."),
     ("story.publish", {"url": "https://example.com"}, "channel", "Choose where the story goes live."),
     ("closeloop.resolve", {"note": "x" * 1001}, "note",
-     "Keep what you fixed or agreed with the customer under 1000 characters."),
+     "Keep the note under 1000 characters."),
+    ("proof.use", {"opportunity_id": "x" * 65, "amount": "1"}, "opportunity_id",
+     "Keep the opportunity id under 64 characters."),
 ])
 def test_form_errors_name_the_field_at_fault(core, name, raw, field, message):
     entry = ix.get(name)

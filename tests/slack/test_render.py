@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,10 +11,12 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.slack import modals
+
 from bot.slack.render import card_message, fit, long_text
 from tests.emulators.slack_api import SlackEmulator
 from tests.slack.conftest import TOKEN, blocks_text
 from workflows.effects import Button, Card, Fact
+from workflows.interactions import TABLE, Prefill, blank_form
 
 NASTY = st.lists(st.sampled_from(list("<>&|!@#*_~`:/. aZ9\n") + ["<!channel>", "<@U1>", "http://x.io/a?b=1&c", "é"]),
                  max_size=800).map("".join)
@@ -82,11 +83,12 @@ def test_long_text_fills_a_modal_without_losing_a_word(client):
 def test_every_form_is_valid_block_kit(client):
     emu, web = client
     emu.reset()
-    meta = {"channel": "C1"}
-    for view in (modals.win("x" * 5000, "https://t0team.slack.com/archives/C1/p1"), modals.ask(1, "<Acme>", meta),
-                 modals.ask_result(1, "Hi & welcome <x>"), modals.snooze(1, date(2027, 1, 1), meta),
-                 modals.changes(1, "Acme: Quote", meta), modals.publish(1, "Acme: Quote", meta),
-                 modals.deal(1, "Acme: Quote", meta), modals.recognition(1, meta), modals.notice("Done" * 20, "ok"),
-                 modals.read_all("T" * 4000, "x" * 10000)):
+    forms = [blank_form(entry.name, item="1", prefill=Prefill(intro="<Acme> & Co: Quote", notes=["A note " * 50]))
+             for entry in TABLE if entry.submit]
+    assert len(forms) >= 10
+    for view in ([modals.form_view(form, {"channel": "C1"}) for form in forms]
+                 + [modals.win("x" * 5000, "https://t0team.slack.com/archives/C1/p1"),
+                    modals.ask_result(1, "Hi & welcome <x>"), modals.notice("Done" * 20, "ok"),
+                    modals.read_all("T" * 4000, "x" * 10000)]):
         web.views_open(trigger_id="1.2.3", view=view)
     emu.assert_no_violations()

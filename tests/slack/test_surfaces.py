@@ -28,7 +28,7 @@ def test_win_reaction_asks_the_poster_and_opens_the_modal_prefilled(slack, emu, 
     prompt = emu.wait_for("chat.postEphemeral")[0].args
     assert prompt["user"] == "U0SUCCESS" and "customer win" in prompt["text"]
     slack.block_action("U0SUCCESS", "win.from_message", message={"blocks": prompt["blocks"]}, channel_id=WINS)
-    view = opened_view(emu, callback_id="win.flag")
+    view = opened_view(emu, callback_id="win")
     story = next(b for b in view["blocks"] if b.get("block_id") == "story")
     assert story["element"]["initial_value"] == "Acme & Co halved their onboarding time"
     assert PERMALINK + WINS in blocks_text(view["blocks"])
@@ -41,7 +41,7 @@ def test_message_shortcut_opens_the_modal_with_the_text_and_permalink(slack, emu
     message = {"type": "message", "user": "U0SALES", "ts": "1700000100.000200",
                "text": "Acme &amp; Co cut errors by 40% &lt;finally&gt;"}
     slack.message_shortcut("win.flag_message", "U0SUCCESS", "C0SALES", message)
-    view = opened_view(emu, callback_id="win.flag")
+    view = opened_view(emu, callback_id="win")
     story = next(b for b in view["blocks"] if b.get("block_id") == "story")
     assert story["element"]["initial_value"] == "Acme & Co cut errors by 40% <finally>"
     submit(slack, emu, "U0SUCCESS", view, account="new:Acme & Co", outcome_type="errors_reduced")
@@ -81,7 +81,7 @@ def test_not_now_and_snooze_on_nomination_cards(slack, emu, bot):
 
     slack.block_action("U0SUCCESS", "nomination.snooze", message=second, channel_id=NOMS)
     view = opened_view(emu, callback_id="nomination.snooze")
-    default = view["blocks"][0]["element"]["initial_date"]
+    default = next(b for b in view["blocks"] if b.get("block_id") == "until")["element"]["initial_date"]
     today = bot.ctx.core.now().astimezone(bot.ctx.core.config.tz).date()
     assert default == (today + timedelta(days=14)).isoformat()
     past = submit(slack, emu, "U0SUCCESS", view, until=(today - timedelta(days=1)).isoformat()).json()
@@ -97,7 +97,7 @@ def test_only_the_owner_can_ask_and_no_modal_opens_for_others(slack, emu, bot):
     card = message_titled(emu, NOMS, "Acme Corp")
     slack.block_action("U0MARKET", find_button(card["blocks"], "Ask")["action_id"], message=card, channel_id=NOMS)
     refusal = wait_until(lambda: ephemeral_texts(emu, "nomination.ask"), what="refusal")
-    assert refusal == ["Only people with the success role can act on this nomination. Ask an admin to add you in "
+    assert refusal == ["Only people with the success role can ask this customer. Ask an admin to add you in "
                        "app.yaml."]
     assert not emu.calls("views.open")[1:]  # only the /win modal was ever opened
 

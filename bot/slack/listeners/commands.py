@@ -1,98 +1,108 @@
-"""Slash commands: /win, /proof and /advocacy."""
+"""Slash commands: /win, /proof and /advocacy <command> (the commands of the interaction table)."""
 
 from __future__ import annotations
 
+import base64
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ImageBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.middleware import listen
 from bot.slack.listeners.common import actor_of, run, unescape
-from bot.slack.listeners.home import queue_message
+from bot.slack.listeners.home import queue_blocks, MESSAGE
+from bot.slack.middleware import explain
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
-from workflows import cards, references, sales
-from workflows.effects import Button, Card
+from workflows import cards, interactions
+from workflows.effects import Image
+from workflows.errors import DomainError
+from workflows.interactions import DigestShown, ProofFound, QueueShown
+from workflows.outcome import Outcome
 from workflows.states import label
 
-HELP = "\n".join([
-    "*Customer advocacy*",
-    "• `/win` flags a customer win (or use *Flag as customer win* on any message).",
-    "• `/proof &lt;customer, industry or outcome&gt;` finds approved stories to use with prospects.",
-    "• `/advocacy queue` lists your open items; the *Home* tab has them with buttons.",
-    "• `/advocacy digest` previews the current leadership digest.",
-    "• `/advocacy reference &lt;criteria&gt;` asks for a customer reference, e.g. "
-    "`/advocacy reference fintech, enterprise, EMEA, for opp 123`; the account owner approves it.",
-])
-DIGEST_MISSING = "The digest is not available yet: it arrives with a later version of the bot."
+SLASH = {"win": "/win", "proof": "/proof"}  # the other commands are /advocacy <command>
 
 
-def proof_blocks(query: str, proofs: list[sales.Proof], tz) -> list[Block]:
-    if not proofs:
-        text = (f"No approved stories with consent in force match “{fit(query, 200)[0]}”. "
+def help_text(problem: str = "") -> str:
+    """The commands of the interaction table, as Slack spells them."""
+    usage = {c.name: f"{SLASH.get(c.name, f'/advocacy {c.name}')} {c.typed}".strip() for c in interactions.COMMANDS}
+    lines = [f"• `{usage[c.name]}` {c.help}" for c in interactions.COMMANDS]
+    return fit("\n".join(([problem] if problem else []) + [interactions.HELP_TITLE] + lines), 3000)[0]
+
+
+def proof_blocks(found: ProofFound, tz) -> list[Block]:
+    query = fit(found.query, 200)[0]
+    if not found.proofs:
+        text = (f"No approved stories with consent in force match “{query}”. "
                 "Try a customer name, an industry or an outcome.")
         return [SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))]
-    heading = f"*Proof for “{fit(query, 200)[0]}”*" if query else "*Most recent approved stories*"
+    heading = f"*Proof for “{query}”*" if found.query else "*Most recent approved stories*"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=heading, verbatim=True))]
-    for proof in proofs:
+    for proof in found.proofs:
         story = proof.story
         details = (f"{proof.account.name} · {label(story.ask_type)} · {story.state.value}\n"
                    f"Consent: {cards.consent_summary(proof.consent, tz)}")
         text = f"*{fit(proof.headline, 300)[0]}*\n{fit(details, 1500, links=True)[0]}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)))
-        blocks.append(actions([Button("Use in a deal", modals.DEAL, str(story.id), "primary")],
-                              block_id=f"proof.{story.id}"))
+        blocks.append(actions([interactions.button("proof.use", story.id)], block_id=f"proof.{story.id}"))
     return blocks
 
 
-def digest_preview(core) -> Card | None:
-    """The digest of the month so far, or None while the digest workflow is not installed."""
-    try:
-        from workflows.digest import build_digest, digest_card
-        from workflows.periods import containing
-    except ImportError:
-        return None
-    return digest_card(build_digest(core, containing(core.now(), core.config.tz)))
+async def _chart_block(client: AsyncWebClient, image: Image) -> ImageBlock:
+    """The chart uploaded without sharing it, shown in the answer's blocks."""
+    uploaded = await client.files_upload_v2(content=base64.b64decode(image.png_base64), filename=image.filename,
+                                            title=image.alt[:250], alt_txt=image.alt[:1000])
+    return ImageBlock(slack_file={"id": uploaded["file"]["id"]}, alt_text=image.alt[:2000])
+
+
+async def answer(client: AsyncWebClient, outcome: Outcome, tz) -> dict:
+    """An outcome as an ephemeral answer's text and blocks."""
+    if isinstance(outcome, QueueShown):
+        return {"text": outcome.message, "blocks": [b.to_dict() for b in queue_blocks(outcome.queue, MESSAGE)]}
+    if isinstance(outcome, ProofFound):
+        return {"text": fit(outcome.message, 100)[0], "blocks": [b.to_dict() for b in proof_blocks(outcome, tz)]}
+    if isinstance(outcome, DigestShown):
+        blocks, _ = card_blocks(outcome.card, preview=SECTION_MAX)
+        if outcome.card.image:
+            blocks.append(await _chart_block(client, outcome.card.image))
+        return {"text": fit(outcome.message, 300)[0], "blocks": [b.to_dict() for b in blocks]}
+    return {"text": fit(outcome.message, 3000)[0]}
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
 
-    @listen(app.command("/win"))
-    async def win(ack, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        story = unescape(body.get("text") or "").strip()
-        view = modals.win(story=story).to_dict() if story else modals.blank_win()
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    async def command(name: str, rest: str, body: dict, respond, context: AsyncBoltContext,
+                      client: AsyncWebClient) -> None:
+        if name == "win":
+            view = modals.win(story=rest).to_dict() if rest else modals.blank_win()
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        if name in ("help", ""):
+            problem = f"I don't know “{rest[:40]}”." if name == "" else ""
+            await respond(response_type="ephemeral", text=help_text(problem))
+            return
+        try:
+            outcome = await run(interactions.dispatch, core, actor_of(context), name, {"text": rest})
+        except DomainError as refused:
+            await respond(response_type="ephemeral", text=fit(explain(refused, body, context), 3000)[0])
+            return
+        await respond(response_type="ephemeral", **await answer(client, outcome, core.config.tz))
 
-    @listen(app.command("/proof"))
-    async def proof(ack, body: dict, respond) -> None:
+    @app.command("/win")
+    async def win(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await ack()
-        query = unescape(body.get("text") or "").strip()
-        blocks = await run(lambda: [b.to_dict() for b in proof_blocks(query, sales.find_proof(core, query),
-                                                                        core.config.tz)])
-        await respond(response_type="ephemeral", text=f"Proof for {fit(query, 100)[0]}", blocks=blocks)
+        await command("win", unescape(body.get("text") or "").strip(), body, respond, context, client)
 
-    @listen(app.command("/advocacy"))
-    async def advocacy(ack, body: dict, respond, context: AsyncBoltContext) -> None:
+    @app.command("/proof")
+    async def proof(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await ack()
-        word, _, rest = (body.get("text") or "").strip().partition(" ")
-        word = word.lower()
-        if word == "queue":
-            await respond(response_type="ephemeral", **await run(queue_message, core, actor_of(context)))
-        elif word == "digest":
-            card = await run(digest_preview, core)
-            if card is None:
-                await respond(response_type="ephemeral", text=DIGEST_MISSING)
-            else:
-                blocks, _ = card_blocks(card, preview=SECTION_MAX)
-                await respond(response_type="ephemeral", text=fit(card.title, 300)[0],
-                              blocks=[b.to_dict() for b in blocks])
-        elif word == "reference":
-            proposal = await run(references.request_reference, core, actor_of(context), unescape(rest))
-            await respond(response_type="ephemeral", text=fit(proposal.message, 3000)[0])
-        else:
-            prefix = "" if word in ("", "help") else f"I don't know “{fit(word, 40)[0]}”.\n"
-            await respond(response_type="ephemeral", text=prefix + HELP)
+        await command("proof", unescape(body.get("text") or "").strip(), body, respond, context, client)
+
+    @app.command("/advocacy")
+    async def advocacy(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        await ack()
+        name, rest = interactions.command(unescape(body.get("text") or ""))
+        await command(name, rest, body, respond, context, client)

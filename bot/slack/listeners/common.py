@@ -58,14 +58,6 @@ def actor_of(context: AsyncBoltContext) -> Actor:
     return context.get("actor") or Actor(platform="slack", user_id=context.user_id or "")
 
 
-def item_id(value: Any) -> int:
-    """The item id a button carries."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound("This button no longer points at anything. Open the latest message instead.") from None
-
-
 def from_home(body: dict) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 

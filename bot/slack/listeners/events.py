@@ -8,7 +8,6 @@ from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
-from bot.slack.middleware import listen
 from bot.slack.listeners.actions import WIN_FROM_MESSAGE
 from bot.slack.listeners.common import message_value, run
 from bot.slack.render import actions, mrkdwn
@@ -19,7 +18,7 @@ from workflows.lookups import first_delivery
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
 
-    @listen(app.event("reaction_added"))
+    @app.event("reaction_added")
     async def reaction_added(event: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """The win reaction on a message in the wins channel: ask its poster, once, to flag it."""
         config = core.config

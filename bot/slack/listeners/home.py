@@ -10,21 +10,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack.listeners.common import actor_of, from_home, run
-from bot.slack.middleware import listen, tell
+from bot.slack.middleware import tell
 from bot.slack.render import actions, fit, mrkdwn, plain
 from workflows.actors import Actor
 from workflows.core import Core
-from workflows.effects import Button
+from workflows.interactions import queue_buttons
 from workflows.queue import Queue, QueueItem, my_queue
 
-ITEM_BUTTONS = {
-    "nomination": [("Ask", "nomination.ask", "primary"), ("Not now", "nomination.dismiss", ""),
-                   ("Snooze", "nomination.snooze", "")],
-    "ask": [("Mark as sent", "ask.mark_sent", "primary")],
-    "review": [("Approve", "review.approve", "primary"), ("Request changes", "review.changes", ""),
-               ("Reject", "review.reject", "danger")],
-    "publish": [("Publish", "story.publish", "primary")],
-}
 HOME = (8, 100)  # items per section, and Block Kit's block limit for the Home tab
 MESSAGE = (3, 50)  # the same in a message
 
@@ -32,8 +24,7 @@ MESSAGE = (3, 50)  # the same in a message
 def _item(item: QueueItem) -> list[Block]:
     text = f"*{fit(item.title, 200)[0]}*\n{fit(item.detail, 500, links=True)[0]}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))]
-    buttons = [Button(label, action, str(item.item_id), style) for label, action, style in
-               ITEM_BUTTONS.get(item.kind, [])]
+    buttons = queue_buttons(item)
     if buttons:
         blocks.append(actions(buttons, block_id=f"{item.kind}.{item.item_id}"))
     return blocks
@@ -86,7 +77,7 @@ async def confirm(client: AsyncWebClient, core: Core, context: AsyncBoltContext,
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
-    @listen(app.event("app_home_opened"))
+    @app.event("app_home_opened")
     async def home_opened(event: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if event.get("tab", "home") == "home":
             await publish_home(client, ctx.core, actor_of(context))

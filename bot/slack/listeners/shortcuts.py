@@ -7,14 +7,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.middleware import listen
 from bot.slack.listeners.common import permalink, unescape
 
 FLAG_MESSAGE = "win.flag_message"  # callback_id in manifest.yaml
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
-    @listen(app.shortcut(FLAG_MESSAGE))
+    @app.shortcut(FLAG_MESSAGE)
     async def flag_message(ack, body: dict, client: AsyncWebClient) -> None:
         """Open the win modal prefilled with the message's text and permalink."""
         await ack()
