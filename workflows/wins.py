@@ -48,11 +48,6 @@ class WinForm(BaseModel):
         return value.lower()
 
 
-FIELD_NAMES = {"account_name": "Account", "account_id": "Account", "story": "Story", "metric_value": "Metric",
-               "metric_unit": "Metric unit", "contact_email": "Contact email", "contact_name": "Contact",
-               "outcome_type": "Outcome", "source_link": "Source link", "contact_title": "Contact title"}
-
-
 def parse_win_form(data: dict) -> WinForm:
     """Validate raw form data, naming the field at fault."""
     try:
@@ -63,7 +58,8 @@ def parse_win_form(data: dict) -> WinForm:
         message = err["msg"]
         if err["type"] == "missing" or (err["type"] == "string_too_short" and field == "story"):
             message = "is required"
-        raise InvalidInput(f"{FIELD_NAMES.get(field, field)} {message}.", field=field) from None
+        name = WinForm.model_fields[field].title if field in WinForm.model_fields else None
+        raise InvalidInput(f"{name or field.replace('_', ' ').capitalize()} {message}.", field=field) from None
     if form.account_id is None and not form.account_name:
         raise InvalidInput("Account is required: pick one or type a new name.", field="account_name")
     return form

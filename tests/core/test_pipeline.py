@@ -38,8 +38,8 @@ def test_second_win_for_existing_account_reuses_account_and_contact(core, engine
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("story", "", "Story is required."),
-    ("story", "x" * 3001, "Story"),
+    ("story", "", "What happened is required."),
+    ("story", "x" * 3001, "What happened"),
     ("account_name", "", "Account is required"),
     ("contact_email", "not-an-email", "Contact email"),
     ("outcome_type", "magic", "Outcome"),

@@ -1,0 +1,112 @@
+"""How a person does a case in Slack, and in Teams: the requests each platform sends, over HTTP.
+
+Each driver returns everything the person was shown as text (answers, forms, refusals, cards), so the
+test can look for the same words on both platforms.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.emulators import teams_activities as ta
+from tests.parity.spec import Case
+from tests.slack.conftest import form, wait_until
+from tests.teams.people import Person, texts
+from workflows import interactions
+
+TYPED = {c.name for c in interactions.COMMANDS} - {"win"} | {"help"}
+
+
+def shown(node: Any) -> str:
+    """Every visible text in a JSON answer (texts, titles, values, labels, alt texts, a modal's field errors)."""
+    errors = list(node.get("errors", {}).values()) if isinstance(node, dict) else []
+    return "\n".join([texts(json.loads(json.dumps(node).replace('"alt_text":', '"altText":'))), *errors])
+
+
+class SlackDriver:
+    platform = "slack"
+    USERS = {"sam": "U0SUCCESS", "olu": "U0SUCCESS2", "mia": "U0MARKET", "sid": "U0SALES", "nobody": "U0NOBODY"}
+
+    def __init__(self, world):
+        self.world = world
+        self.emu = world.slack_api
+
+    def act(self, case: Case, item: int | None) -> str:
+        user = self.USERS[case.who]
+        with self.world.slack() as slack:
+            if case.action in TYPED:
+                text = f"{case.action} {case.values.get('text', '')}".strip()
+                assert slack.slash_command("/advocacy", text, user_id=user).status_code == 200
+                answers = wait_until(lambda: self.emu.calls("response_url:advocacy"), what="the answer")
+                return shown([c.args for c in answers])
+            opened = len(self.emu.calls("views.open"))
+            if case.action == "win":
+                assert slack.slash_command("/win", user_id=user).status_code == 200
+            else:
+                assert slack.block_action(user, case.action, value=str(item), channel_id="C0CHAN").status_code == 200
+            answered = wait_until(lambda: self.emu.calls("views.open")[opened:]
+                                  or self.emu.calls(f"response_url:{case.action}"), what="a form or an answer")
+            if answered[0].method != "views.open":
+                return shown([c.args for c in answered])
+            view = self.emu.view(answered[0].response["view"]["id"])
+            if not case.values:
+                return shown(view)
+            typed = {k: v for k, v in case.values.items() if k != "account_name"}
+            if "account_name" in case.values:
+                typed["account"] = f"new:{case.values['account_name']}"
+            response = slack.view_submission(user, view["callback_id"], form(view, **typed), view=view,
+                                             view_id=view["id"]).json()
+            seen = shown(response)
+            if "Working on it" in seen:
+                seen += shown([c.args for c in wait_until(lambda: self.emu.calls("views.update"), 10)])
+            return seen + shown([c.args for c in self.emu.calls("chat.postEphemeral")])
+
+
+# Input ids of the inline forms on today's Teams cards, where they are not the core's field names.
+TEAMS_INPUTS = {("review.changes", "reason"): "changes_reason", ("review.reject", "reason"): "reject_reason",
+                ("reference.decline", "reason"): "decline_reason", ("closeloop.resolve", "note"): "resolve_note",
+                ("proof.use", "amount"): "amount_{id}", ("proof.use", "opportunity_id"): "opportunity_{id}"}
+
+
+class TeamsDriver:
+    platform = "teams"
+
+    def __init__(self, world, people: dict[str, Person]):
+        self.world = world
+        self.people = people
+
+    def _data(self, case: Case, item: int | None) -> dict:
+        """The card's data: the item, and each value under the core's field name and the card's input id."""
+        data: dict[str, Any] = {"id": item, **case.values}
+        for (action, name), input_id in TEAMS_INPUTS.items():
+            if action == case.action and name in case.values:
+                data[input_id.format(id=item)] = case.values[name]
+        return data
+
+    def act(self, case: Case, item: int | None) -> str:
+        person = self.people[case.who]
+        url, user, connector = person.url, person.user, self.world.connector
+        if case.action in TYPED:
+            before = len(connector.activities(ta.PERSONAL_CONVERSATION_ID))
+            person.say(f"{case.action} {case.values.get('text', '')}".strip(), personal=True)
+            replies = wait_until(lambda: connector.activities(ta.PERSONAL_CONVERSATION_ID)[before:], 10,
+                                 "the reply")
+            return shown(replies)
+        if case.action == "nomination.ask":
+            opened = person.post(ta.task_fetch({"action": case.action, "id": item}, url, reply_to_id="1",
+                                               personal=True, user=user))
+            seen = shown(opened.json())
+            if case.values and "continue" in opened.text:
+                drafted = person.post(ta.task_submit({"step": "ask.draft", **self._data(case, item)}, url,
+                                                     personal=True, user=user))
+                seen += "\n" + shown(drafted.json())
+            return seen
+        if case.action == "ask.mark_sent":
+            return shown(person.post(ta.task_submit({"step": "ask.sent", "id": item}, url, personal=True,
+                                                    user=user)).json())
+        verb = "win.submit" if case.action == "win" else case.action
+        answer = person.post(ta.card_action(verb, self._data(case, item), url, reply_to_id="1", personal=True,
+                                            user=user))
+        assert answer.status_code == 200, answer.text
+        return shown(answer.json())
