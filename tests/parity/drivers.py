@@ -1,5 +1,8 @@
 """How a person does a case in Slack, and in Teams: the requests each platform sends, over HTTP.
 
+Dialog requests carry their route both as `verb` and under the older `action` / `step` keys, so the
+driver works whichever the Teams surface reads.
+
 Each driver returns everything the person was shown as text (answers, forms, refusals, cards), so the
 test can look for the same words on both platforms.
 """
@@ -94,17 +97,17 @@ class TeamsDriver:
                                  "the reply")
             return shown(replies)
         if case.action == "nomination.ask":
-            opened = person.post(ta.task_fetch({"action": case.action, "id": item}, url, reply_to_id="1",
-                                               personal=True, user=user))
+            opened = person.post(ta.task_fetch({"action": case.action, "verb": case.action, "id": item}, url,
+                                               reply_to_id="1", personal=True, user=user))
             seen = shown(opened.json())
             if case.values and "continue" in opened.text:
-                drafted = person.post(ta.task_submit({"step": "ask.draft", **self._data(case, item)}, url,
-                                                     personal=True, user=user))
+                drafted = person.post(ta.task_submit({"step": "ask.draft", "verb": "ask.draft",
+                                                      **self._data(case, item)}, url, personal=True, user=user))
                 seen += "\n" + shown(drafted.json())
             return seen
         if case.action == "ask.mark_sent":
-            return shown(person.post(ta.task_submit({"step": "ask.sent", "id": item}, url, personal=True,
-                                                    user=user)).json())
+            return shown(person.post(ta.task_submit({"step": "ask.sent", "verb": "ask.sent", "id": item}, url,
+                                                    personal=True, user=user)).json())
         verb = "win.submit" if case.action == "win" else case.action
         answer = person.post(ta.card_action(verb, self._data(case, item), url, reply_to_id="1", personal=True,
                                             user=user))
