@@ -13,7 +13,7 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, un
 from sqlalchemy.orm import Session
 
 from storage import models as m
-from workflows.states import AskState, DealOutcome, NominationState, StoryState
+from storage.vocabulary import AskState, DealOutcome, NominationState, StoryState
 
 PROOF_STATES = (StoryState.APPROVED, StoryState.PUBLISHED)
 

@@ -9,7 +9,7 @@ from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import JSONType, UTCDateTime, enum_column, utcnow
-from workflows import states as s
+from storage import vocabulary as s
 
 
 def _ts(nullable: bool = True, index: bool = False) -> Any:

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from storage import models as m
 from storage.repo import Repo
-from workflows.states import AskState, NominationState, PlacementState, StoryState
+from storage.vocabulary import AskState, NominationState, PlacementState, StoryState
 
 BATCH = 500
 

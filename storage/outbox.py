@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from storage import models as m
 from storage.db import transaction
 from storage.repo import Repo
-from workflows.states import OutboxState
+from storage.vocabulary import OutboxState
 
 LEASE = timedelta(seconds=60)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage import models as m
 from storage.repo import _insert
-from workflows.states import DealOutcome, PlacementState
+from storage.vocabulary import DealOutcome, PlacementState
 
 
 def deal(session: Session, opportunity_id: str) -> m.Deal | None:

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from storage import models as m
 from storage.repo import Repo
-from workflows.states import ReferralState
+from storage.vocabulary import ReferralState
 
 
 def code_of(repo: Repo, contact_id: int) -> m.ReferralCode | None:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import models as m
-from workflows.states import AskState, NominationState, PlacementState, StoryState
+from storage.vocabulary import AskState, NominationState, PlacementState, StoryState
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -123,19 +123,6 @@ class Repo:
         stmt = stmt.order_by(col(m.NpsResponse.responded_at).desc(), col(m.NpsResponse.id).desc()).limit(limit)
         return list(self.session.exec(stmt))
 
-    def latest_usage(self, account_id: int) -> m.UsageSnapshot | None:
-        stmt = select(m.UsageSnapshot).where(m.UsageSnapshot.account_id == account_id)
-        return self.session.exec(stmt.order_by(col(m.UsageSnapshot.measured_on).desc()).limit(1)).first()
-
-    def latest_support(self, account_id: int) -> m.SupportSnapshot | None:
-        stmt = select(m.SupportSnapshot).where(m.SupportSnapshot.account_id == account_id)
-        return self.session.exec(stmt.order_by(col(m.SupportSnapshot.measured_on).desc()).limit(1)).first()
-
-    def latest_win(self, account_id: int) -> m.Win | None:
-        stmt = select(m.Win).where(m.Win.account_id == account_id)
-        return self.session.exec(stmt.order_by(col(m.Win.created_at).desc()).limit(1)).first()
-
-    # asks and fatigue --------------------------------------------------------
     def open_asks(self, account_id: int) -> list[m.Ask]:
         stmt = select(m.Ask).where(m.Ask.account_id == account_id, col(m.Ask.state).in_(_OPEN_ASKS))
         return list(self.session.exec(stmt))
@@ -161,18 +148,11 @@ class Repo:
         return self.session.exec(stmt.limit(1)).first()
 
     # stories, consent, placements --------------------------------------------
-    def story_for_ask(self, ask_id: int) -> m.Story | None:
-        return self.session.exec(select(m.Story).where(m.Story.ask_id == ask_id)).first()
-
     def consent_for(self, story_id: int) -> m.Consent | None:
         return self.session.exec(select(m.Consent).where(m.Consent.story_id == story_id)).first()
 
     def consent_by_token(self, token: str) -> m.Consent | None:
         return self.session.exec(select(m.Consent).where(m.Consent.view_token == token)).first()
-
-    def last_decision(self, story_id: int) -> m.ReviewDecision | None:
-        stmt = select(m.ReviewDecision).where(m.ReviewDecision.story_id == story_id)
-        return self.session.exec(stmt.order_by(col(m.ReviewDecision.id).desc()).limit(1)).first()
 
     def placements(self, story_id: int, live_only: bool = False) -> list[m.Placement]:
         stmt = select(m.Placement).where(m.Placement.story_id == story_id)

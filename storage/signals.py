@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select, text
 from sqlmodel import Session, col
 
 from storage import models as m
-from workflows.states import AskState, CloseLoopState, NominationState, ReferenceState, StoryState
+from storage.vocabulary import AskState, CloseLoopState, NominationState, ReferenceState, StoryState
 
 OPEN_ASK = (AskState.DRAFTED, AskState.SENT)
 OPEN_NOMINATION = (NominationState.PROPOSED, NominationState.SNOOZED)

@@ -70,7 +70,8 @@ class ChangesInput(ItemInput):
 
 
 class PublishInput(ItemInput):
-    channel: PlacementChannel = Field(title="Where it goes live", json_schema_extra=_ui(what="where the story goes live"))
+    channel: PlacementChannel = Field(title="Where it goes live",
+                                      json_schema_extra=_ui(what="where the story goes live"))
     url: str = Field(..., title="Address of the page", max_length=1000,
                      json_schema_extra=_ui(what="the address of the page", placeholder="https://"))
 
@@ -81,7 +82,8 @@ class ResubmitInput(ItemInput):
 
 
 class DealInput(ItemInput):
-    opportunity_id: str = Field(..., title="Opportunity id", max_length=64, json_schema_extra=_ui(what="the opportunity id"))
+    opportunity_id: str = Field(..., title="Opportunity id", max_length=64,
+                                json_schema_extra=_ui(what="the opportunity id"))
     amount: float = Field(..., title="Amount", json_schema_extra=_ui(what="the amount"))
     stage: str = Field("", title="Stage", max_length=64)
 
@@ -98,9 +100,8 @@ class CloseLoopInput(ItemInput):
 
 
 class OutcomeNoteInput(ItemInput):
-    outcome: str = Field(..., title="How did the reference call go?", max_length=500,
-                         json_schema_extra=_ui("long_text", what="the outcome",
-                                                               missing="Say how the call went in up to 500 characters."))
+    outcome: str = Field(..., title="How did the reference call go?", max_length=500, json_schema_extra=_ui(
+        "long_text", what="the outcome", missing="Say how the call went in up to 500 characters."))
 
 
 class DealCloseInput(Input):

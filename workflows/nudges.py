@@ -55,7 +55,7 @@ def snooze_ended(core: Core) -> int:
             return False
         if not q.claim(unit.repo, "nomination", nom.id, f"snooze:{int(nom.snoozed_until.timestamp())}", unit.now):
             return False
-        transition(unit, nom, "nomination", (NominationState.SNOOZED,), NominationState.PROPOSED, SYSTEM,
+        transition(unit, nom, "nomination", NominationState.PROPOSED, SYSTEM,
                    "unsnoozed", {"snoozed_until": None})
         refresh_nomination_card(unit, nom, "Back from snooze")
         return True
@@ -97,7 +97,7 @@ def ask_expired(core: Core) -> int:
         ask = unit.repo.get(m.Ask, ask_id)
         if ask.state != AskState.SENT or not q.claim(unit.repo, "ask", ask.id, "expired", unit.now):
             return False
-        transition(unit, ask, "ask", (AskState.SENT,), AskState.EXPIRED, SYSTEM, "expired")
+        transition(unit, ask, "ask", AskState.EXPIRED, SYSTEM, "expired")
         account = unit.repo.get(m.Account, ask.account_id)
         what = label(ask.ask_type).lower()
         nom = unit.repo.get(m.Nomination, ask.nomination_id)

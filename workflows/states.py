@@ -1,97 +1,12 @@
-"""Vocabularies and state machines of the advocacy pipeline."""
+"""State machines of the advocacy pipeline and the labels of its vocabularies (defined in storage/vocabulary.py)."""
 
 from enum import StrEnum
 
-
-class OutcomeType(StrEnum):
-    TIME_SAVED = "time_saved"
-    REVENUE_GAINED = "revenue_gained"
-    ERRORS_REDUCED = "errors_reduced"
-    RISK_REMOVED = "risk_removed"
-    OTHER = "other"
-
-
-class WinSource(StrEnum):
-    COMMAND = "command"
-    SHORTCUT = "shortcut"
-    REACTION = "reaction"
-    TEAMS = "teams"
-    CLI = "cli"
-    IMPORT = "import"
-
-
-class NominationState(StrEnum):
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    DISMISSED = "dismissed"
-    SNOOZED = "snoozed"
-
-
-class AskType(StrEnum):
-    STAR_REVIEW = "star_review"
-    SHORT_QUOTE = "short_quote"
-    STORY_CALL = "story_call"
-    CASE_STUDY = "case_study"
-    REFERENCE_CALL = "reference_call"
-    USER_CONTENT = "user_content"
-    REFERRAL = "referral"
-
-
-class AskState(StrEnum):
-    DRAFTED = "drafted"
-    SENT = "sent"
-    RESPONDED = "responded"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-
-
-class StoryState(StrEnum):
-    IN_REVIEW = "in_review"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    PUBLISHED = "published"
-    WITHDRAWN = "withdrawn"
-
-
-class Decision(StrEnum):
-    APPROVED = "approved"
-    CHANGES_REQUESTED = "changes_requested"
-    REJECTED = "rejected"
-
-
-class PlacementChannel(StrEnum):
-    WEBSITE = "website"
-    SALES_DECK = "sales_deck"
-    SOCIAL = "social"
-    EMAIL = "email"
-    REVIEW_SITE = "review_site"
-    COMMUNITY = "community"
-
-
-class PlacementState(StrEnum):
-    LIVE = "live"
-    RETIRED = "retired"
-
-
-class ConsentScope(StrEnum):
-    NAME = "name"
-    TITLE = "title"
-    COMPANY = "company"
-    LOGO = "logo"
-    QUOTE = "quote"
-    METRICS = "metrics"
-
-
-class ConsentChannel(StrEnum):
-    """Where the customer allows the story to appear."""
-
-    WEBSITE = "website"
-    SALES = "sales"
-    SOCIAL = "social"
-    EMAIL = "email"
-    REVIEW_SITES = "review_sites"
-
+from storage.vocabulary import (  # noqa: F401 - the vocabularies, for the workflows and shells
+    OutcomeType, WinSource, NominationState, AskType, AskState, StoryState, Decision, PlacementChannel,
+    PlacementState, ConsentScope, ConsentChannel, RecognitionKind, ReferralState, DealOutcome, ReviewSite,
+    ReferenceState, CloseLoopState, Role, OutboxState,
+)
 
 PLACEMENT_NEEDS_CONSENT = {
     PlacementChannel.WEBSITE: ConsentChannel.WEBSITE,
@@ -101,66 +16,6 @@ PLACEMENT_NEEDS_CONSENT = {
     PlacementChannel.REVIEW_SITE: ConsentChannel.REVIEW_SITES,
     PlacementChannel.COMMUNITY: ConsentChannel.SOCIAL,
 }
-
-
-class RecognitionKind(StrEnum):
-    THANK_YOU_NOTE = "thank_you_note"
-    BADGE = "badge"
-    EARLY_ACCESS = "early_access"
-    SWAG = "swag"
-    EVENT_INVITE = "event_invite"
-
-
-class ReferralState(StrEnum):
-    MADE = "made"
-    CONVERTED = "converted"
-    LOST = "lost"
-
-
-class DealOutcome(StrEnum):
-    OPEN = "open"
-    WON = "won"
-    LOST = "lost"
-    WITHDRAWN = "withdrawn"  # closed without a decision: the buyer withdrew
-
-
-class ReviewSite(StrEnum):
-    G2 = "g2"
-    CAPTERRA = "capterra"
-    TRUSTRADIUS = "trustradius"
-
-
-class ReferenceState(StrEnum):
-    OPEN = "open"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    COMPLETED = "completed"
-
-
-class CloseLoopState(StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"
-
-
-class Role(StrEnum):
-    SUCCESS = "success"
-    MARKETING = "marketing"
-    SALES = "sales"
-    LEADERSHIP = "leadership"
-    ADMIN = "admin"
-
-
-class Platform(StrEnum):
-    SLACK = "slack"
-    TEAMS = "teams"
-    CLI = "cli"
-    WEB = "web"
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    DEAD = "dead"
 
 
 # Legal transitions of each state machine: {from_state: {to_states}}.
@@ -178,6 +33,20 @@ STORY_FLOW = {
     StoryState.APPROVED: {StoryState.PUBLISHED, StoryState.WITHDRAWN},
     StoryState.PUBLISHED: {StoryState.WITHDRAWN},
 }
+REFERENCE_FLOW = {
+    ReferenceState.OPEN: {ReferenceState.APPROVED, ReferenceState.DECLINED},
+    ReferenceState.APPROVED: {ReferenceState.DECLINED, ReferenceState.COMPLETED},
+}
+CLOSE_LOOP_FLOW = {CloseLoopState.OPEN: {CloseLoopState.RESOLVED}}
+REFERRAL_FLOW = {ReferralState.MADE: {ReferralState.CONVERTED, ReferralState.LOST}}
+# The machine of each kind of item, by the name its audit rows use.
+FLOWS: dict[str, dict] = {"nomination": NOMINATION_FLOW, "ask": ASK_FLOW, "story": STORY_FLOW,
+                          "reference": REFERENCE_FLOW, "close_loop": CLOSE_LOOP_FLOW, "referral": REFERRAL_FLOW}
+
+
+def sources(entity: str, to: StrEnum) -> tuple[StrEnum, ...]:
+    """The states an item may move to `to` from, by its machine."""
+    return tuple(state for state, targets in FLOWS[entity].items() if to in targets)
 
 LABELS = {
     OutcomeType.TIME_SAVED: "Time saved",

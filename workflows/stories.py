@@ -111,9 +111,9 @@ def submit_story(core: Core, token: str, form: StoryForm, sender: str = "") -> S
     with core.unit() as unit:
         ask = open_ask(unit, token)
         if ask.state == AskState.DRAFTED:
-            transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent",
+            transition(unit, ask, "ask", AskState.SENT, customer, "sent",
                        {"sent_at": unit.now})
-        transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
+        transition(unit, ask, "ask", AskState.RESPONDED, customer, "responded",
                    {"responded_at": unit.now})
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         story = unit.repo.add(m.Story(
@@ -168,7 +168,7 @@ def _decide(core: Core, actor: Actor, story_id: int, decision: Decision, to: Sto
     require_role(actor, core.config, Role.MARKETING, doing="review stories")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
-        transition(unit, story, "story", (StoryState.IN_REVIEW,), to, actor, decision.value,
+        transition(unit, story, "story", to, actor, decision.value,
                    {"approved_at": unit.now} if to == StoryState.APPROVED else None, reason=reason)
         unit.repo.add(m.ReviewDecision(story_id=story.id, decision=decision, reason=reason, decided_by=actor.key,
                                        decided_by_name=actor.display, decided_at=unit.now))
@@ -211,7 +211,7 @@ def resubmit(core: Core, actor: Actor, story_id: int, edit: StoryEdit) -> Outcom
         if not is_owner(actor, story.owner) and Role.ADMIN not in roles_of(actor, core.config):
             raise NotAllowed("Only the story's owner can edit it.")
         values = {k: v for k, v in edit.model_dump().items() if v}
-        transition(unit, story, "story", (StoryState.CHANGES_REQUESTED,), StoryState.IN_REVIEW, actor,
+        transition(unit, story, "story", StoryState.IN_REVIEW, actor,
                    "resubmitted", values)
         unit.emit(Effect("post", _review_card(unit, story, f"Edited by {actor.display} after review"),
                          purpose="approvals", ref_key=f"story:{story.id}"))
@@ -260,7 +260,7 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         short = short_link(core.config.public_url, placement.code)
         unit.audit("placement", placement.id, "published", actor.key, to_state=PlacementState.LIVE.value, url=url)
         if story.state == StoryState.APPROVED:
-            transition(unit, story, "story", (StoryState.APPROVED,), StoryState.PUBLISHED, actor, "published",
+            transition(unit, story, "story", StoryState.PUBLISHED, actor, "published",
                        {"published_at": unit.now})
         note = f"Published on {label(channel).lower()} by {actor.display}: {url}"
         unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))

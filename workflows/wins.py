@@ -27,7 +27,8 @@ class WinForm(BaseModel):
 
     account_id: int | None = None
     account_name: str = Field("", title="Account", max_length=200, json_schema_extra={"kind": "account"})
-    contact_name: str = Field("", title="Contact", max_length=200, json_schema_extra={"placeholder": "Name at the customer"})
+    contact_name: str = Field("", title="Contact", max_length=200,
+                              json_schema_extra={"placeholder": "Name at the customer"})
     contact_email: str = Field("", title="Contact email", max_length=254)
     contact_title: str = Field("", title="Contact title", max_length=200)
     outcome_type: OutcomeType = Field(OutcomeType.OTHER, title="Outcome", json_schema_extra={"initial": "time_saved"})

@@ -104,7 +104,8 @@ def form_view(form: Form, meta: dict, context: str = "") -> View:
 
 def win(story: str = "", link: str = "", source: str = "command") -> View:
     """Flag a win: account (searchable, or a new one), contact, outcome, metric and story."""
-    return form_view(blank_form(WIN, {"story": story}), {"source": source, "link": link[:1000]}, f"From {link}" if link else "")
+    return form_view(blank_form(WIN, {"story": story}), {"source": source, "link": link[:1000]},
+                     f"From {link}" if link else "")
 
 
 @functools.cache

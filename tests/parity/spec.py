@@ -103,7 +103,8 @@ def story_and_placements(engine) -> tuple:
 
 
 def snooze_end(engine) -> tuple:
-    return tuple((n.state.value, n.snoozed_until.isoformat() if n.snoozed_until else "") for n in rows(engine, m.Nomination))
+    return tuple((n.state.value, n.snoozed_until.isoformat() if n.snoozed_until else "")
+                 for n in rows(engine, m.Nomination))
 
 
 def deals(engine) -> tuple:

@@ -107,7 +107,8 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             except SlackApiError:
                 await tell(client, context, body, text)
         meta = modals.metadata(view)
-        if outcome is not None and meta.get("channel") and entry.name == "story.publish":  # the link, where marketing clicked Publish
+        if outcome is not None and meta.get("channel") and entry.name == "story.publish":
+            # the link, also where marketing clicked Publish
             await tell(client, context, {**body, "channel": {"id": meta["channel"]}}, outcome.message)
         if meta.get("home"):
             await publish_home(client, core, actor)
