@@ -24,6 +24,7 @@ from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
 from bot import metrics
 from bot.context import BotContext
@@ -108,22 +109,20 @@ def shared_session(*clients: AsyncWebClient) -> Callable[[], Awaitable[None]]:
 def socket_mode_runner(app: AsyncApp, app_token: str) -> Callable[[], Awaitable[None]]:
     """A background task keeping a Socket Mode connection open (it reconnects by itself once up)."""
 
+    def failed(state: RetryCallState) -> None:
+        log.error("Slack Socket Mode could not connect (%s); retrying in %.0fs", state.outcome.exception(),
+                  state.next_action.sleep)
+
     async def run() -> None:
-        delay = 1.0
-        while True:
-            handler = AsyncSocketModeHandler(app, app_token)
-            try:
-                await handler.connect_async()
-                log.info("Slack Socket Mode connected")
-                await asyncio.Event().wait()
-            except asyncio.CancelledError:
-                await handler.close_async()
-                raise
-            except Exception as exc:
-                log.error("Slack Socket Mode could not connect (%s); retrying in %.0fs", exc, delay)
-                await handler.close_async()
-                await asyncio.sleep(delay)
-                delay = min(60.0, delay * 2)
+        async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=1, max=60), before_sleep=failed):
+            with attempt:
+                handler = AsyncSocketModeHandler(app, app_token)
+                try:
+                    await handler.connect_async()
+                    log.info("Slack Socket Mode connected")
+                    await asyncio.Event().wait()
+                finally:
+                    await handler.close_async()
 
     return run
 
