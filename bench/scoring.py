@@ -33,6 +33,7 @@ from storage import models as m  # noqa: E402
 from storage import signals as sq  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
+from storage.repo import Repo  # noqa: E402
 from workflows import scoring  # noqa: E402
 from workflows.config import parse_config  # noqa: E402
 
@@ -106,7 +107,7 @@ def bench_engine(name: str, url: str, accounts: int, runs: int) -> None:
 
         read()  # warm the caches, so the first timed query is not paying for the disk
         read_s, rows = best_of(runs, read)
-        load_s, signals = best_of(runs, lambda: list(sq.load_signals(session).values()))
+        load_s, signals = best_of(runs, lambda: list(sq.load_signals(Repo(session)).values()))
         score_s, values = best_of(runs, lambda: scoring.values(signals, profile, NOW))
         top = sorted(zip(values, signals), key=lambda vs: scoring.rank_key(vs[1], vs[0]))[:10]
         explain_s, cards = best_of(runs, lambda: [scoring.explain(s, profile, NOW) for _, s in top])

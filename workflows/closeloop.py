@@ -66,7 +66,7 @@ def nudge(core: Core, after_days: tuple[int, ...] = NUDGE_AFTER_DAYS) -> int:
     sent = 0
     with core.unit() as unit:
         oldest = unit.now - timedelta(days=min(after_days))
-        for item in sq.open_close_loops(unit.repo.session, oldest):
+        for item in sq.open_close_loops(unit.repo, oldest):
             age = (unit.now - item.created_at).days
             claimed = [days for days in sorted(after_days) if age >= days and unit.repo.claim_once(
                 m.NudgeSent, {"item_kind": "close_loop", "item_id": item.id, "threshold": f"{days}d",

@@ -96,11 +96,11 @@ def _status(pair, facts, opted_out: bool, today: date) -> tuple[str, datetime | 
 def advocates(core: Core) -> list[AdvocateRow]:
     """Every contact (or account, for nominations without a contact) with an advocacy status, by account name."""
     with core.unit(read_only=True) as unit:
-        session = unit.repo.session
+        repo = unit.repo
         today = unit.now.astimezone(core.config.tz).date()
-        facts = sq.advocate_facts(session)
+        facts = sq.advocate_facts(repo)
         pairs = set().union(*(facts[k] for k in ("nomination", "ask", "story", "loop", "nps")))
-        accounts, contacts = sq.accounts_and_contacts(session, {a for a, _ in pairs}, {c for _, c in pairs if c})
+        accounts, contacts = sq.accounts_and_contacts(repo, {a for a, _ in pairs}, {c for _, c in pairs if c})
         rows = []
         for pair in pairs:
             account, contact = accounts.get(pair[0]), contacts.get(pair[1])
@@ -132,7 +132,7 @@ def pending_push(core: Core) -> list[AdvocateRow]:
     """Advocates whose status, tags or score changed since they were last pushed to the CRM."""
     rows = advocates(core)
     with core.unit(read_only=True) as unit:
-        pushed = sq.claimed_events(unit.repo.session, PUSH_SOURCE, [r.push_id for r in rows])
+        pushed = sq.claimed_events(unit.repo, PUSH_SOURCE, [r.push_id for r in rows])
     return [r for r in rows if r.push_id not in pushed]
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Sequence, TypeVar
 
-from sqlmodel import Session
 
 from storage import models as m
 from storage import signals as sq
+from storage.repo import Repo
 from storage.signals import DIMENSIONS
 from workflows.core import Core
 from workflows.periods import Period, parse_period
@@ -68,9 +68,9 @@ class Coverage:
                 for dim, row in self.under_represented(limit)]
 
 
-def measure(session: Session, start: datetime, end: datetime) -> Coverage:
-    profiles = sq.published_profiles(session, start, end)
-    base = sq.population(session)
+def measure(repo: Repo, start: datetime, end: datetime) -> Coverage:
+    profiles = sq.published_profiles(repo, start, end)
+    base = sq.population(repo)
     cover = Coverage(start=start, end=end, stories=len(profiles))
     for index, dim in enumerate(DIMENSIONS):
         counts = Counter(p[index] for p in profiles if p[index])
@@ -89,12 +89,12 @@ def coverage(core: Core, period: str | Period) -> Coverage:
     if isinstance(period, str):
         period = parse_period(period, core.config.tz)
     with core.unit(read_only=True) as unit:
-        return measure(unit.repo.session, period.start_utc, period.end_utc)
+        return measure(unit.repo, period.start_utc, period.end_utc)
 
 
-def recent(session: Session, config, now: datetime) -> Coverage:
+def recent(repo: Repo, config, now: datetime) -> Coverage:
     """Coverage of the last `scoring.coverage_days` days: what the re-ranking balances against."""
-    return measure(session, now - timedelta(days=config.scoring.coverage_days), now)
+    return measure(repo, now - timedelta(days=config.scoring.coverage_days), now)
 
 
 def boost(cover: Coverage, profile: Profile) -> float:
@@ -113,11 +113,11 @@ def rerank(items: Sequence[T], share: Callable[[T], float], profile: Callable[[T
     return [item for _, _, item in keyed]
 
 
-def order_nominations(session: Session, config, now: datetime, nominations: list[m.Nomination]) -> list[m.Nomination]:
+def order_nominations(repo: Repo, config, now: datetime, nominations: list[m.Nomination]) -> list[m.Nomination]:
     """The queue's nominations with under-represented customers brought forward."""
     if not nominations:
         return nominations
-    profiles = sq.nomination_profiles(session, [n.id for n in nominations])
+    profiles = sq.nomination_profiles(repo, [n.id for n in nominations])
     return rerank(nominations, lambda n: n.score / n.max_score if n.max_score else 0.0,
-                  lambda n: profiles.get(n.id, ("", "", "", "")), recent(session, config, now),
+                  lambda n: profiles.get(n.id, ("", "", "", "")), recent(repo, config, now),
                   config.scoring.fairness_weight)

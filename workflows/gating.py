@@ -68,14 +68,14 @@ def review_campaign(core: Core, actor: Actor, ask_type: AskType, segment: str = 
     check_targeting(ask_type, core.config, min_nps)
     config = core.config
     with core.unit(read_only=True) as unit:
-        session = unit.repo.session
-        people = sq.campaign_audience(session, segment, industry, region)
+        repo = unit.repo
+        people = sq.campaign_audience(repo, segment, industry, region)
         start, end = quarter_bounds(unit.now, config.tz)
         cap = config.fatigue.per_quarter.get(ask_type)
-        used = sq.asks_in(session, ask_type, start, end) if cap is not None else {}
-        last = sq.last_asks_to_contacts(session, [c.id for _, c in people])
+        used = sq.asks_in(repo, ask_type, start, end) if cap is not None else {}
+        last = sq.last_asks_to_contacts(repo, [c.id for _, c in people])
         since = unit.now - timedelta(days=config.fatigue.cooldown_days)
-        scores = sq.latest_nps_by_contact(session, [c.id for _, c in people]) if min_nps is not None else {}
+        scores = sq.latest_nps_by_contact(repo, [c.id for _, c in people]) if min_nps is not None else {}
     campaign = Campaign(ask_type, note=review_gating_note(ask_type, config))
     planned: dict[int, int] = {}
     for account, contact in people:

@@ -22,23 +22,23 @@ def _cooldown_start(unit: Unit) -> datetime:
 
 def alternatives(unit: Unit, account: m.Account, contact: m.Contact | None, limit: int = ALTERNATIVES) -> list[str]:
     """Who else fits: other contacts at the account who may be asked now, then similar promoter accounts."""
-    session = unit.repo.session
+    repo = unit.repo
     since = _cooldown_start(unit)
     found: list[str] = []
-    others = [c for c in sq.contacts_of(session, [account.id])
+    others = [c for c in sq.contacts_of(repo, [account.id])
               if not c.opted_out and (contact is None or c.id != contact.id)]
     if others and not account.opted_out:
-        asked = sq.last_asks_to_contacts(session, [c.id for c in others])
-        scores = sq.latest_nps_by_contact(session, [c.id for c in others])
+        asked = sq.last_asks_to_contacts(repo, [c.id for c in others])
+        scores = sq.latest_nps_by_contact(repo, [c.id for c in others])
         for person in others:
             if asked.get(person.id, since) > since or scores.get(person.id, 10) <= DETRACTOR_MAX:
                 continue
             title = f", {person.title}" if person.title else ""
             found.append(f"{person.name}{title} at {account.name}")
-    ids = sq.accounts_like(session, account.industry, account.segment, exclude=account.id)
+    ids = sq.accounts_like(repo, account.industry, account.segment, exclude=account.id)
     if ids and len(found) < limit:
-        busy = sq.busy_accounts(session, since, ids)
-        pool = [s for s in sq.load_signals(session, ids).values()
+        busy = sq.busy_accounts(repo, since, ids)
+        pool = [s for s in sq.load_signals(repo, ids).values()
                 if s.account_id not in busy and scoring.is_candidate(s)]
         profile = Profile(unit.core.config)
         ranked = sorted(zip(scoring.values(pool, profile, unit.now), pool),
@@ -63,7 +63,7 @@ def nominate(unit: Unit, account: m.Account, contact: m.Contact | None, win: m.W
     An account has at most one open nomination: a new win refreshes it instead of adding another.
     """
     core = unit.core
-    sq.lock_nominations(unit.repo.session)
+    sq.lock_nominations(unit.repo)
     why_not = exclusion(unit.repo, core.config, account, contact, unit.now)
     if why_not:
         others = alternatives(unit, account, contact)
@@ -114,17 +114,17 @@ class SweepReport:
 def sweep_unit(unit: Unit, account_ids: list[int] | None = None, limit: int | None = None) -> SweepReport:
     """The sweep inside an open unit (a webhook runs it for one account with the answer it records)."""
     config = unit.core.config
-    session = unit.repo.session
-    sq.lock_nominations(session)
+    repo = unit.repo
+    sq.lock_nominations(repo)
     report = SweepReport()
-    busy = sq.busy_accounts(session, _cooldown_start(unit), account_ids)
-    pool: list[Signals] = [s for s in sq.load_signals(session, account_ids).values()
+    busy = sq.busy_accounts(repo, _cooldown_start(unit), account_ids)
+    pool: list[Signals] = [s for s in sq.load_signals(repo, account_ids).values()
                            if s.account_id not in busy and scoring.is_candidate(s)]
     report.candidates = len(pool)
     profile = Profile(config)
     scored = sorted(zip(scoring.values(pool, profile, unit.now), pool), key=lambda vs: scoring.rank_key(vs[1], vs[0]))
-    cover = fairness.recent(session, config, unit.now)
-    roles = {c.id: c.role for c in sq.contacts_of(session, [s.account_id for _, s in scored[:500]])} if scored else {}
+    cover = fairness.recent(repo, config, unit.now)
+    roles = {c.id: c.role for c in sq.contacts_of(repo, [s.account_id for _, s in scored[:500]])} if scored else {}
     ordered = fairness.rerank(scored, lambda vs: vs[0] / profile.max_value,
                               lambda vs: (vs[1].segment, vs[1].industry, vs[1].region, roles.get(vs[1].contact_id, "")),
                               cover, config.scoring.fairness_weight)

@@ -196,7 +196,7 @@ def upsert_nps(unit: Unit, row: NpsRow, source: str) -> tuple[m.NpsResponse, str
             unit.audit("contact", contact.id, "created", source)
     key = row.response_id or "auto:" + hashlib.sha256(
         f"{account.id}|{row.contact_email}|{responded_at.timestamp()}".encode()).hexdigest()[:40]
-    existing = sq.nps_by_external_id(unit.repo.session, key)
+    existing = sq.nps_by_external_id(unit.repo, key)
     values = {"account_id": account.id, "contact_id": contact.id if contact else None, "score": row.score,
               "comment": row.comment, "responded_at": responded_at}
     if existing is None:
@@ -209,7 +209,7 @@ def upsert_nps(unit: Unit, row: NpsRow, source: str) -> tuple[m.NpsResponse, str
 
 def _upsert_snapshot(unit: Unit, model, row: UsageRow | SupportRow) -> tuple[Any, str]:
     account = _find_account(unit, row.account)
-    existing = sq.snapshot_on(unit.repo.session, model, account.id, row.measured_on)
+    existing = sq.snapshot_on(unit.repo, model, account.id, row.measured_on)
     values = row.model_dump(exclude_unset=True, exclude={"account", "measured_on"})
     if existing is None:
         return unit.repo.add(model(account_id=account.id, measured_on=row.measured_on, **values)), "created"

@@ -37,7 +37,7 @@ def my_queue(core: Core, actor: Actor) -> Queue:
         if Role.SUCCESS in roles:
             any_account = Role.ADMIN in roles or core.config.permissions.success_acts_on_any_account
             owners = None if any_account else actor.record_keys()
-            found["Nominations"] = order_nominations(repo.session, core.config, unit.now,
+            found["Nominations"] = order_nominations(repo, core.config, unit.now,
                                                      repo.nominations_owned(owners))
             found["Open asks"] = repo.asks_owned(actor.record_keys())
         if Role.MARKETING in roles:

@@ -70,20 +70,20 @@ class Match:
 def candidates(unit: Unit, criteria: Criteria, skip_contacts: set[int] = frozenset(), limit: int = 5) -> list[Match]:
     """Consenting advocates matching at least one criterion, within fatigue limits, best first."""
     config = unit.core.config
-    session = unit.repo.session
+    repo = unit.repo
     today = unit.now.astimezone(config.tz).date()
-    busy = sq.busy_reference_contacts(session) | set(skip_contacts)
-    pool = sq.consenting_advocates(session, today)
+    busy = sq.busy_reference_contacts(repo) | set(skip_contacts)
+    pool = sq.consenting_advocates(repo, today)
     pool = [c for c in pool if c.contact.id not in busy]
     if not pool:
         return []
     account_ids = {c.account.id for c in pool}
     start, end = quarter_bounds(unit.now, config.tz)
-    used = sq.asks_in(session, AskType.REFERENCE_CALL, start, end, account_ids)
+    used = sq.asks_in(repo, AskType.REFERENCE_CALL, start, end, account_ids)
     cap = config.fatigue.per_quarter.get(AskType.REFERENCE_CALL)
-    last = sq.last_asks_to_contacts(session, [c.contact.id for c in pool])
+    last = sq.last_asks_to_contacts(repo, [c.contact.id for c in pool])
     since = unit.now - timedelta(days=config.fatigue.cooldown_days)
-    signals = sq.load_signals(session, account_ids)
+    signals = sq.load_signals(repo, account_ids)
     profile = scoring.Profile(config)
     found = []
     for entry in pool:
@@ -130,7 +130,7 @@ def request_reference(core: Core, actor: Actor, text: str) -> Proposal:
         raise InvalidInput("Describe the reference you need in up to 500 characters, e.g. "
                            "'fintech, enterprise, EMEA, for opp 123'.", field="text")
     with core.unit() as unit:
-        vocabulary = sq.vocabulary(unit.repo.session)
+        vocabulary = sq.vocabulary(unit.repo)
         criteria = parse_criteria(text, vocabulary)
         if not criteria.wanted:
             known = ", ".join(sorted(vocabulary["industry"] | vocabulary["segment"] | vocabulary["region"])[:15])
@@ -193,10 +193,10 @@ def decline_reference(core: Core, actor: Actor, request_id: int, reason: str = "
         transition(unit, request, "reference", ReferenceState.DECLINED, actor, "declined",
                    {"decided_by": actor.key, "decided_at": unit.now}, reason=reason)
         if was == ReferenceState.APPROVED:
-            ask = sq.open_reference_ask(unit.repo.session, account.id, request.contact_id)
+            ask = sq.open_reference_ask(unit.repo, account.id, request.contact_id)
             if ask:
                 transition(unit, ask, "ask", AskState.DECLINED, actor, "declined", reason=reason)
-        criteria = parse_criteria(request.criteria, sq.vocabulary(unit.repo.session))
+        criteria = parse_criteria(request.criteria, sq.vocabulary(unit.repo))
         others = candidates(unit, criteria, skip_contacts={request.contact_id} if request.contact_id else set())
         lines = [f"Reason: {reason}" if reason else "",
                  ("Other matches: " + "; ".join(x.label for x in others) + ". Ask again to approach one.")
@@ -219,7 +219,7 @@ def complete_reference(core: Core, actor: Actor, request_id: int, outcome: str) 
             raise NotAllowed("Only the seller who asked, the account owner or an admin can record the outcome.")
         transition(unit, request, "reference", ReferenceState.COMPLETED, actor,
                    "completed", outcome=outcome)
-        ask = sq.open_reference_ask(unit.repo.session, account.id, request.contact_id)
+        ask = sq.open_reference_ask(unit.repo, account.id, request.contact_id)
         if ask:
             transition(unit, ask, "ask", AskState.RESPONDED, actor, "responded",
                        {"responded_at": unit.now})

@@ -188,7 +188,7 @@ class WeightedScorer:
         self.profile = Profile(config)
 
     def signals(self, repo: Repo, account: m.Account, contact: m.Contact | None, win: m.Win | None) -> Signals:
-        sig = sq.load_signals(repo.session, [account.id], contact.id if contact else None).get(account.id) \
+        sig = sq.load_signals(repo, [account.id], contact.id if contact else None).get(account.id) \
             or Signals(account.id)
         if win is not None:
             sig.win_at, sig.win_value, sig.win_unit, sig.win_outcome = (win.created_at, win.metric_value,
@@ -210,7 +210,7 @@ def exclusion(repo: Repo, config: ProgramConfig, account: m.Account, contact: m.
         return "the customer opted out of advocacy requests"
     nps = repo.latest_nps(account.id, contact.id if contact else None, limit=1)
     if nps and nps[0].score <= DETRACTOR_MAX:
-        item = sq.close_loop_for(repo.session, nps[0].id)
+        item = sq.close_loop_for(repo, nps[0].id)
         if item is None or item.resolved_at is None:
             return f"their latest NPS is {nps[0].score} (a detractor): close the loop first"
     if repo.open_asks(account.id):

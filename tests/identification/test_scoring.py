@@ -135,8 +135,8 @@ def test_load_signals_reads_each_accounts_latest_rows(core, engine):
         repo.add(m.SupportSnapshot(account_id=a.id, measured_on=datetime(2026, 11, 1).date(), open_escalations=0))
         ids = (a.id, b.id, dana.id)
     with core.unit() as unit:
-        found = sq.load_signals(unit.repo.session)
-        for_dana = sq.load_signals(unit.repo.session, [ids[0]], contact_id=ids[2])[ids[0]]
+        found = sq.load_signals(unit.repo)
+        for_dana = sq.load_signals(unit.repo, [ids[0]], contact_id=ids[2])[ids[0]]
     first = found[ids[0]]
     assert (first.nps, first.nps_prev, first.usage_percentile, first.time_to_value_days, first.open_escalations) \
         == (3, 9, 80.0, 20, 0)

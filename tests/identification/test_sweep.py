@@ -70,7 +70,7 @@ def test_under_represented_customers_come_forward(core, engine, clock):
     customer(core, "Fintech Promoter", nps=10, industry="fintech", region="EMEA", segment="enterprise")
     customer(core, "Health Promoter", nps=10, industry="healthcare", region="APAC", segment="smb")
     with core.unit(read_only=True) as unit:
-        cover = fairness.recent(unit.repo.session, core.config, clock())
+        cover = fairness.recent(unit.repo, core.config, clock())
     assert cover.gap("industry", "healthcare") == 1.0 and cover.gap("industry", "fintech") == 0.0
     assert identification.sweep(core, limit=1).nominated and nominated(engine) == ["Health Promoter"]
     identification.sweep(core)
