@@ -1,4 +1,5 @@
-"""Every button that needs a role refuses a person without it, in Slack and in Teams, and changes nothing."""
+"""Every button that needs a role refuses a person without it, in Slack and in Teams, and changes nothing
+(in Slack before any form opens)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.core.helpers import flag, rows, story_form, token_of
 from tests.emulators import teams_activities as ta
 from tests.identification.helpers import customer, publish_story
 from tests.reliability.security_helpers import counts, fresh, world  # noqa: F401
-from tests.slack.conftest import APPR, NOMS, ephemeral_texts, form, opened_view, wait_until
+from tests.slack.conftest import APPR, NOMS, ephemeral_texts, wait_until
 from tests.teams.conftest import APPROVALS, NOMS as TEAMS_NOMS
 from tests.teams.people import _actions, card_of
 from workflows import asks, imports, references, stories
@@ -66,20 +67,8 @@ SLACK_BUTTONS = [("nomination.ask", "nomination", NOMS), ("nomination.dismiss", 
                  ("nomination.snooze", "nomination", NOMS), ("review.approve", "review", APPR),
                  ("review.changes", "review", APPR), ("review.reject", "review", APPR),
                  ("story.publish", "approved", APPR), ("reference.approve", "reference", "D0DM"),
-                 ("reference.decline", "reference", "D0DM")]
-SLACK_MODALS = [("proof.use", "approved"), ("recognition.log", "published"), ("closeloop.resolve", "closeloop")]
-
-
-def _filled(view: dict) -> dict:
-    """Something plausible typed in every input of a modal."""
-    typed = {}
-    for block in view["blocks"]:
-        element = block.get("element", {})
-        if block.get("type") != "input":
-            continue
-        options = element.get("options") or [{"value": ""}]
-        typed[block["block_id"]] = options[0]["value"] if "select" in element["type"] else "10"
-    return typed
+                 ("reference.decline", "reference", "D0DM"), ("proof.use", "approved", APPR),
+                 ("recognition.log", "published", APPR), ("closeloop.resolve", "closeloop", "D0DM")]
 
 
 def test_slack_buttons_refuse_people_without_the_role(fresh, items):
@@ -91,15 +80,7 @@ def test_slack_buttons_refuse_people_without_the_role(fresh, items):
                                       channel_id=channel).status_code == 200
             refusal = wait_until(lambda: ephemeral_texts(fresh.slack_api, action_id), what=f"{action_id} refusal")
             assert REFUSAL in refusal[0], (action_id, refusal)
-        assert not fresh.slack_api.calls("views.open"), "a modal opened for someone without the role"
-        for number, (action_id, kind) in enumerate(SLACK_MODALS, start=1):
-            message = {"type": "message", "ts": "1700000000.000200", "blocks": []}
-            slack.block_action(NOBODY_SLACK, action_id, value=str(items[kind]), message=message, channel_id=APPR)
-            view = opened_view(fresh.slack_api, number)
-            answer = slack.view_submission(NOBODY_SLACK, view["callback_id"], form(view, **_filled(view)), view=view,
-                                           view_id=view["id"])
-            shown = answer.text + " ".join(ephemeral_texts(fresh.slack_api, view["callback_id"]))
-            assert REFUSAL in shown, (action_id, shown)
+        assert not fresh.slack_api.calls("views.open"), "a form opened for someone without the role"
     time.sleep(0.3)
     assert snapshot(fresh.engine) == before
 
