@@ -155,7 +155,7 @@ def send_review_campaign(core: Core, actor: Actor, ask_type: AskType = AskType.S
         raise InvalidInput("Describe the thank-you in up to 150 characters.", field="incentive")
     plan = review_campaign(core, actor, ask_type, segment, industry, region)
     with core.unit() as unit:
-        scores = sq.latest_nps_by_contact(unit.repo.session, [c.id for _, c in plan.audience])
+        scores = sq.latest_nps_by_contact(unit.repo, [c.id for _, c in plan.audience])
         chosen = stratified_sample(plan.audience, lambda p: nps_group(scores.get(p[1].id)), sample,
                                    random.Random(seed))
         groups = {g: 0 for g in GROUPS}
