@@ -134,14 +134,27 @@ def mark_sent(core: Core, actor: Actor, ask_id: int) -> str:
 
 
 def decline(core: Core, actor: Actor, ask_id: int, reason: str = "") -> str:
-    """The customer said no (recorded by the owner or from the intake page)."""
+    """The owner records that the customer said no."""
     with core.unit() as unit:
         ask = load(unit, m.Ask, ask_id, "ask")
-        if actor.platform != "web":
-            require_account_owner(unit, actor, ask.owner, "record this answer")
-        transition(unit, ask, "ask", (AskState.DRAFTED, AskState.SENT), AskState.DECLINED, actor, "declined",
-                   reason=reason[:500])
-        account = unit.repo.get(m.Account, ask.account_id)
-        unit.emit(Effect("dm", cards.notice(f"{account.name} declined the {label(ask.ask_type).lower()} ask",
-                                            reason), person=ask.owner))
+        require_account_owner(unit, actor, ask.owner, "record this answer")
+        record_decline(unit, ask, actor, reason)
     return "Recorded as declined. Thank you for asking respectfully."
+
+
+def record_decline(unit: Unit, ask: m.Ask, actor: Actor, reason: str = "") -> None:
+    """The ask is declined (by the customer on their page, or recorded by the owner): no reminder follows,
+    its link stops working, the cooldown counts from today, and the owner is told."""
+    reason = reason.strip()[:500]
+    transition(unit, ask, "ask", (AskState.DRAFTED, AskState.SENT), AskState.DECLINED, actor, "declined",
+               {"declined_at": unit.now, "decline_reason": reason}, reason=reason)
+    account = unit.repo.get(m.Account, ask.account_id)
+    who = "They" if actor.platform == "web" else f"{actor.display} recorded that they"
+    until = day_label(unit.now + timedelta(days=unit.core.config.fatigue.cooldown_days), unit.core.config.tz)
+    unit.emit(Effect("dm", cards.notice(f"{account.name} declined the {label(ask.ask_type).lower()} ask",
+                                        f"{who} said no thanks" + (f": {reason}" if reason else "."),
+                                        f"No reminder will follow. They will not be asked again before {until}."),
+                     person=ask.owner))
+    nom = unit.repo.get(m.Nomination, ask.nomination_id)
+    if nom:
+        refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask declined by the customer")

@@ -17,7 +17,7 @@ from workflows.effects import Button, Effect
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.guards import load, require_account_owner, transition
 from workflows.links import new_nonce
-from workflows.states import AskState, AskType, ReferenceState, Role
+from workflows.states import AskState, AskType, ConsentChannel, ReferenceState, Role
 from workflows.text import clip
 
 _OPP = re.compile(r"\b(?:opp(?:ortunity)?|deal)\s*[#:]?\s*([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.IGNORECASE)
@@ -67,13 +67,14 @@ class Match:
 
 
 def candidates(unit: Unit, criteria: Criteria, skip_contacts: set[int] = frozenset(), limit: int = 5) -> list[Match]:
-    """Consenting advocates matching at least one criterion, within fatigue limits, best first."""
+    """Advocates who agreed to reference calls (consent in force), matching at least one criterion, within fatigue
+    limits, best first."""
     config = unit.core.config
     session = unit.repo.session
     today = unit.now.astimezone(config.tz).date()
     busy = sq.busy_reference_contacts(session) | set(skip_contacts)
     pool = sq.consenting_advocates(session, today)
-    pool = [c for c in pool if c.contact.id not in busy]
+    pool = [c for c in pool if c.contact.id not in busy and ConsentChannel.REFERENCES.value in c.channels]
     if not pool:
         return []
     account_ids = {c.account.id for c in pool}

@@ -46,7 +46,9 @@ class AskState(StrEnum):
 
 
 class StoryState(StrEnum):
+    CALL_PENDING = "call_pending"  # the customer chose a call: the owner holds it and writes it up
     IN_REVIEW = "in_review"
+    AWAITING_CUSTOMER = "awaiting_customer"  # marketing approved; the customer approves the final version
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -91,6 +93,7 @@ class ConsentChannel(StrEnum):
     SOCIAL = "social"
     EMAIL = "email"
     REVIEW_SITES = "review_sites"
+    REFERENCES = "references"  # reference calls with prospects
 
 
 PLACEMENT_NEEDS_CONSENT = {
@@ -173,11 +176,28 @@ ASK_FLOW = {
     AskState.SENT: {AskState.RESPONDED, AskState.DECLINED, AskState.EXPIRED},
 }
 STORY_FLOW = {
-    StoryState.IN_REVIEW: {StoryState.APPROVED, StoryState.CHANGES_REQUESTED, StoryState.REJECTED, StoryState.WITHDRAWN},
+    StoryState.CALL_PENDING: {StoryState.IN_REVIEW, StoryState.WITHDRAWN},
+    StoryState.IN_REVIEW: {StoryState.APPROVED, StoryState.AWAITING_CUSTOMER, StoryState.CHANGES_REQUESTED,
+                           StoryState.REJECTED, StoryState.WITHDRAWN},
+    StoryState.AWAITING_CUSTOMER: {StoryState.APPROVED, StoryState.IN_REVIEW, StoryState.WITHDRAWN},
     StoryState.CHANGES_REQUESTED: {StoryState.IN_REVIEW, StoryState.WITHDRAWN},
     StoryState.APPROVED: {StoryState.PUBLISHED, StoryState.WITHDRAWN},
     StoryState.PUBLISHED: {StoryState.WITHDRAWN},
 }
+REFERENCE_FLOW = {
+    ReferenceState.OPEN: {ReferenceState.APPROVED, ReferenceState.DECLINED},
+    ReferenceState.APPROVED: {ReferenceState.DECLINED, ReferenceState.COMPLETED},
+}
+CLOSE_LOOP_FLOW = {CloseLoopState.OPEN: {CloseLoopState.RESOLVED}}
+REFERRAL_FLOW = {ReferralState.MADE: {ReferralState.CONVERTED, ReferralState.LOST}}
+FLOWS = {"nomination": NOMINATION_FLOW, "ask": ASK_FLOW, "story": STORY_FLOW, "reference": REFERENCE_FLOW,
+         "close_loop": CLOSE_LOOP_FLOW, "referral": REFERRAL_FLOW}
+USABLE_STORY = (StoryState.APPROVED, StoryState.PUBLISHED)  # what sales and references may draw on
+
+
+def sources(flow: dict, to: StrEnum) -> tuple[StrEnum, ...]:
+    """Every state of `flow` that may move to `to`."""
+    return tuple(state for state, targets in flow.items() if to in targets)
 
 LABELS = {
     OutcomeType.TIME_SAVED: "Time saved",
@@ -201,6 +221,9 @@ LABELS = {
     ReviewSite.G2: "G2",
     ReviewSite.CAPTERRA: "Capterra",
     ReviewSite.TRUSTRADIUS: "TrustRadius",
+    StoryState.CALL_PENDING: "Call to hold",
+    StoryState.AWAITING_CUSTOMER: "Waiting for the customer",
+    ConsentChannel.REFERENCES: "Reference calls",
 }
 
 
