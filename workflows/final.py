@@ -169,7 +169,7 @@ class FinalView:
     logo: bool
     sections: list[Section]
     left_out: list[str]  # parts that will not be published
-    channels: list[str]  # where it will appear
+    channels: list[str]  # where it will appear (consented channels)
 
 
 def _attribution(consent: m.Consent, account: m.Account, contact: m.Contact | None) -> str:
@@ -201,7 +201,7 @@ def view_final(core: Core, token: str) -> FinalView:
                 left_out.append(f"{heading} (you did not allow it)")
             else:
                 sections.append(Section(heading, text))
-        channels = [label(ConsentChannel(c)) for c in consent.channels if c in set(ConsentChannel)]
+        channels = [c for c in consent.channels if c in set(ConsentChannel)]
         return FinalView(story, account, consent, _attribution(consent, account, unit.repo.get(m.Contact,
                                                                                                story.contact_id)),
                          ConsentScope.LOGO.value in scope, sections, left_out, channels)

@@ -181,11 +181,12 @@ def test_customer_withdraws_consent_and_marketing_is_told(ctx, site, engine, sla
     page.goto(site + path_of(draft.link))
     page.get_by_label("What result did you see?").fill("Close in 2 days")
     page.get_by_label("Your website").check()
+    page.get_by_label("Show me the final version before it is published").uncheck()
     page.get_by_label("Your full name").fill("Dana Lee")
     page.get_by_role("button", name="Send my answers").click()
     page.wait_for_url("**/consent/*")
     story = rows(engine, m.Story)[0]
-    stories.approve(ctx.core, MIA, story.id)
+    stories.approve(ctx.core, MIA, story.id)  # no box ticked: publishable right after approval, as before
     stories.publish(ctx.core, MIA, story.id, PlacementChannel.WEBSITE, "https://example.com/customers/acme")
 
     page.goto(page.url.split("?")[0])  # the permanent link, opened later
