@@ -82,9 +82,9 @@ def record_deal_usage(core: Core, actor: Actor, story_id: int, opportunity_id: s
         raise InvalidInput("Enter the amount as a positive number.", field="amount")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
+        hold_sales_consent(unit, story)
         if story.state not in USABLE_STORY:
             raise Conflict("This story is no longer available for sales use.")
-        hold_sales_consent(unit, story)
         if unit.repo.deal_usage(story.id, opportunity_id):
             raise Conflict(f"Already recorded for opportunity {opportunity_id}.")
         usage = unit.repo.add(m.DealUsage(story_id=story.id, opportunity_id=opportunity_id, amount=amount,
