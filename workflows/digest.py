@@ -182,7 +182,7 @@ def _funnel(a: q.Activity) -> str:
         steps.append(f"{name if not steps else name.lower()} {value:,}" +
                      (f" ({_pct(value, before)})" if before is not None else ""))
         before = value
-    return " → ".join(steps) + f"; {a.declined:,} declined"
+    return " → ".join(steps)
 
 
 def _cycle_text(c: q.CycleTimes) -> str:
@@ -311,7 +311,8 @@ def digest_card(d: Digest) -> Card:
         thanks.append(f"Most wins flagged by {_people(d.flaggers)}.")
     stuck, buttons = _stuck_text(d)
     body = [
-        f"Funnel: {_funnel(a)}.\n{prev}: {_funnel(b)}.",
+        f"Funnel: {_funnel(a)}.\n{prev}: {_funnel(b)}.\nAsks declined by the customer: {a.declined:,} "
+        f"({prev}: {b.declined:,}).",
         f"Cycle times, median / 90th percentile: {_cycle_text(d.cycles)}.\n{prev}: {_cycle_text(d.previous_cycles)}.",
         f"{nps_line}Trend: {trend}.",
         _deals_text(deal),

@@ -69,7 +69,7 @@ def test_owner_records_a_decline_and_the_cooldown_counts_from_that_day(core, eng
         why = exclusion(unit.repo, core.config, account, contact, clock.current)
     assert why and "declined an ask on" in why
     period = containing(clock.current - timedelta(days=20), core.config.tz)
-    assert "1 declined" in digest_card(build_digest(core, period)).body[0]
+    assert "Asks declined by the customer: 1 " in digest_card(build_digest(core, period)).body[0]
 
 
 def test_a_call_write_up_goes_to_review_then_always_to_the_customer(core, engine):
