@@ -129,7 +129,7 @@ def test_withdrawal_reaches_the_owner_every_seller_the_cards_and_the_digest(core
     stories.publish(core, MIA, story_id, PlacementChannel.WEBSITE, "https://example.com/acme")
     sales.record_deal_usage(core, SID, story_id, "OPP-1", 1000)
     sales.record_deal_usage(core, MIA, story_id, "OPP-2", 2000)
-    before = build_digest(core, containing(clock.current, core.config.tz)).activity.pipeline
+    before = build_digest(core, containing(clock.current, core.config.tz)).deals.pipeline
     assert before == 3000
     clock.advance(days=1)
     stories.withdraw_consent(core, submitted.consent.view_token)
@@ -145,7 +145,7 @@ def test_withdrawal_reaches_the_owner_every_seller_the_cards_and_the_digest(core
     review = [e for e in outbox(engine) if e["ref_key"] == f"story:{story_id}"][-1]
     assert review["card"]["note"].startswith("Consent withdrawn on")
     digest = build_digest(core, containing(clock.current, core.config.tz))
-    assert digest.activity.pipeline == 0 and digest.activity.consent_ended == 2
+    assert digest.deals.pipeline == 0 and digest.activity.consent_ended == 2
     assert "2 deal use(s) no longer counted" in str(digest_card(digest).facts)
     actions = {(a.entity, a.action) for a in rows(engine, m.AuditEvent)}
     assert {("consent", "withdrawn"), ("story", "withdrawn"), ("placement", "retired"),
