@@ -67,7 +67,7 @@ def test_customer_asks_for_changes_twice(web, ctx, engine):
         now = rows(engine, m.Story)[0]
         assert now.state == StoryState.IN_REVIEW and now.customer_note == words
         card = [e["card"] for e in outbox(engine) if e["purpose"] == "approvals" and e["op"] == "post"][-1]
-        assert {"label": "The customer asked", "value": words} in card["facts"]
+        assert {f["label"]: f["value"] for f in card["facts"]}["The customer asked"] == words
         assert any(words in line for line in dms_to(engine, SAM.user_id)[-1]["body"])
         assert "working on them" in web.get(link).text  # the answered link does not take a second answer
         assert web.post(f"{link}/approve", data={"csrf": csrf_of(page.text)}).status_code == 404
