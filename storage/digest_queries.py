@@ -61,6 +61,8 @@ class Activity:
     deal_uses: int = 0  # (story, opportunity) pairs recorded
     deal_stories: int = 0
     placements: int = 0
+    declined: int = 0  # asks the customer said no to
+    consent_ended: int = 0  # deal uses no longer counted: the story's consent was withdrawn or expired
 
     @property
     def any(self) -> bool:
@@ -80,6 +82,8 @@ def activity(session: Session, edges: list[datetime]) -> list[Activity]:
         "published": m.Story.published_at,
         "referrals_made": m.Referral.created_at,
         "placements": m.Placement.published_at,
+        "declined": m.Ask.declined_at,
+        "consent_ended": m.DealUsage.consent_ended_at,
     }
     for name, column in simple.items():
         for i, value in enumerate(_counts(session, column, edges)):
@@ -162,7 +166,8 @@ def deals(session: Session, edges: list[datetime]) -> list[Deals]:
             setattr(out[i], attr, spread)
     used_in = _bucket(m.DealUsage.recorded_at, edges).label("bucket")
     uses = (select(used_in, m.DealUsage.opportunity_id.label("opp"), func.max(m.DealUsage.amount).label("amount"))
-            .where(_in_range(m.DealUsage.recorded_at, edges))
+            .where(_in_range(m.DealUsage.recorded_at, edges),  # consent withdrawn or expired: no longer counted
+                   or_(m.DealUsage.consent_ended_at.is_(None), m.DealUsage.consent_ended_at >= edges[-1]))
             .group_by(used_in, m.DealUsage.opportunity_id).subquery())
     amount = case((m.Deal.amount > 0, m.Deal.amount), else_=uses.c.amount)
     stmt = (select(uses.c.bucket, func.count(), func.coalesce(func.sum(amount), 0))
@@ -342,7 +347,7 @@ def coverage(session: Session, before: datetime) -> list[CoverageCell]:
 
 @dataclass
 class StuckItem:
-    kind: str  # nomination | ask | review
+    kind: str  # nomination | ask | review | customer (a final version waiting for the customer's approval)
     item_id: int
     account: str
     owner: str
@@ -360,6 +365,7 @@ def stuck(session: Session, before: datetime, limit: int = 3) -> dict[str, tuple
         "ask": [(m.Ask, m.Ask.created_at, m.Ask.state == AskState.DRAFTED),
                 (m.Ask, m.Ask.sent_at, m.Ask.state == AskState.SENT)],
         "review": [(m.Story, m.Story.created_at, m.Story.state == StoryState.IN_REVIEW)],
+        "customer": [(m.Story, m.Story.awaiting_since, m.Story.state == StoryState.AWAITING_CUSTOMER)],
     }
     out = {}
     for kind, queries in parts.items():

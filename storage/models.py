@@ -153,6 +153,8 @@ class Ask(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key="reviewcampaign.id", index=True)
     sent_at: datetime | None = _ts(index=True)
     responded_at: datetime | None = _ts(index=True)
+    declined_at: datetime | None = _ts(index=True)
+    decline_reason: str = Field(default="", max_length=500)
     expires_at: datetime | None = _ts()
     created_at: datetime = _created()
 
@@ -175,9 +177,19 @@ class Story(SQLModel, table=True):
     metrics: str = Field(default="", max_length=500)
     rating: int | None = Field(default=None, ge=1, le=5)
     preferred_time: str = Field(default="", max_length=200)
+    call_at: datetime | None = _ts()  # the call time the customer proposed
     state: s.StoryState = _enum(s.StoryState, s.StoryState.IN_REVIEW, index=False)
     owner: str = Field(default="", max_length=200, index=True)
     submitted_at: datetime | None = _ts()
+    written_up_at: datetime | None = _ts()  # a call's notes, written up by the owner
+    revision: int = 0  # times the owner revised it after review
+    revision_note: str = Field(default="", max_length=500)  # what the last revision changed
+    final_nonce: str | None = Field(default=None, max_length=64, unique=True)  # the customer's approval link
+    awaiting_since: datetime | None = _ts()  # waiting for the customer since
+    final_issued_at: datetime | None = _ts()  # when the customer's current approval link was made
+    final_sent_at: datetime | None = _ts()  # the owner sent the customer the approval link
+    customer_approved_at: datetime | None = _ts()
+    customer_note: str = _text()  # the customer's words when they last asked for changes
     approved_at: datetime | None = _ts(index=True)
     published_at: datetime | None = _ts(index=True)
     created_at: datetime = _created()
@@ -239,6 +251,7 @@ class DealUsage(SQLModel, table=True):
     won: bool = False
     recorded_by: str = Field(max_length=200)
     recorded_at: datetime = _created()
+    consent_ended_at: datetime | None = _ts()  # the story's consent was withdrawn or expired: no longer counted
 
 
 class Deal(SQLModel, table=True):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, exists, func, literal, or_
 from sqlmodel import col, select
 
 from storage import models as m
 from storage.repo import Repo
-from storage.vocabulary import AskState, NominationState, PlacementState, StoryState
+from storage.vocabulary import AskState, NominationState, StoryState
 
 BATCH = 500
 
@@ -67,8 +67,29 @@ def consents_expiring(repo: Repo, today: date, until: date, threshold: str) -> l
     return list(repo.session.exec(stmt.order_by(m.Consent.id).limit(BATCH)))
 
 
+LAPSED = "consent_lapsed"
+
+
 def stories_with_lapsed_consent(repo: Repo, today: date) -> list[int]:
-    """Stories with a live placement whose consent ended before today."""
-    stmt = (select(m.Placement.story_id).join(m.Consent, m.Consent.story_id == m.Placement.story_id)
-            .where(m.Placement.state == PlacementState.LIVE, m.Consent.expires_on < today).distinct())
-    return list(repo.session.exec(stmt.order_by(m.Placement.story_id).limit(BATCH)))
+    """Stories still in use (approved, published, placed) whose consent ended before today, not yet followed up."""
+    stmt = (select(m.Story.id).join(m.Consent, m.Consent.story_id == m.Story.id)
+            .where(m.Consent.expires_on < today, m.Consent.withdrawn_at.is_(None),
+                   col(m.Story.state).in_([StoryState.APPROVED, StoryState.PUBLISHED]),
+                   _not_nudged(m.Story, "story", LAPSED)))
+    return list(repo.session.exec(stmt.order_by(m.Story.id).limit(BATCH)))
+
+
+def final_threshold(kind: str, nonce: str) -> str:
+    """One reminder (or renewal) per approval link."""
+    return f"{kind}:{nonce[:16]}"
+
+
+def finals_waiting(repo: Repo, issued_before: datetime, kind: str) -> list[int]:
+    """Stories waiting for the customer whose current approval link was made before `issued_before` and that
+    were not nudged for `kind` on that link yet."""
+    threshold = literal(f"{kind}:") + func.substr(m.Story.final_nonce, 1, 16)
+    nudged = exists().where(m.NudgeSent.item_kind == "final", m.NudgeSent.item_id == m.Story.id,
+                            m.NudgeSent.threshold == threshold)
+    stmt = select(m.Story.id).where(m.Story.state == StoryState.AWAITING_CUSTOMER,
+                                    m.Story.final_issued_at <= issued_before, ~nudged)
+    return list(repo.session.exec(stmt.order_by(m.Story.id).limit(BATCH)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Iterable, TypeVar
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import String, and_, cast, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
@@ -15,6 +15,11 @@ from storage.vocabulary import AskState, NominationState, PlacementState, StoryS
 T = TypeVar("T", bound=SQLModel)
 
 _OPEN_ASKS = (AskState.DRAFTED, AskState.SENT)
+
+
+def allows(channels_column, channel: str):
+    """The JSON list of consented channels holds `channel` (the same test on SQLite and PostgreSQL)."""
+    return cast(channels_column, String).like(f'%"{channel}"%')
 
 
 def _insert(session: Session, table):
@@ -128,8 +133,10 @@ class Repo:
         return list(self.session.exec(stmt))
 
     def last_ask_to(self, contact_id: int) -> m.Ask | None:
+        """The contact's latest ask (a decline counts from the day they said no)."""
         stmt = select(m.Ask).where(m.Ask.contact_id == contact_id, col(m.Ask.state) != AskState.DRAFTED)
-        return self.session.exec(stmt.order_by(col(m.Ask.created_at).desc()).limit(1)).first()
+        latest = func.coalesce(m.Ask.declined_at, m.Ask.created_at)
+        return self.session.exec(stmt.order_by(latest.desc()).limit(1)).first()
 
     def count_asks(self, account_id: int, ask_type: str, start: datetime, end: datetime) -> int:
         stmt = select(func.count()).select_from(m.Ask).where(
@@ -148,11 +155,18 @@ class Repo:
         return self.session.exec(stmt.limit(1)).first()
 
     # stories, consent, placements --------------------------------------------
+    def story_for_ask(self, ask_id: int) -> m.Story | None:
+        return self.session.exec(select(m.Story).where(m.Story.ask_id == ask_id)).first()
+
     def consent_for(self, story_id: int) -> m.Consent | None:
         return self.session.exec(select(m.Consent).where(m.Consent.story_id == story_id)).first()
 
     def consent_by_token(self, token: str) -> m.Consent | None:
         return self.session.exec(select(m.Consent).where(m.Consent.view_token == token)).first()
+
+    def last_decision(self, story_id: int) -> m.ReviewDecision | None:
+        stmt = select(m.ReviewDecision).where(m.ReviewDecision.story_id == story_id)
+        return self.session.exec(stmt.order_by(col(m.ReviewDecision.id).desc()).limit(1)).first()
 
     def placements(self, story_id: int, live_only: bool = False) -> list[m.Placement]:
         stmt = select(m.Placement).where(m.Placement.story_id == story_id)
@@ -160,14 +174,19 @@ class Repo:
             stmt = stmt.where(m.Placement.state == PlacementState.LIVE)
         return list(self.session.exec(stmt.order_by(m.Placement.id)))
 
+    def deal_usages(self, story_id: int) -> list[m.DealUsage]:
+        stmt = select(m.DealUsage).where(m.DealUsage.story_id == story_id)
+        return list(self.session.exec(stmt.order_by(m.DealUsage.id)))
+
     def deal_usage(self, story_id: int, opportunity_id: str) -> m.DealUsage | None:
         stmt = select(m.DealUsage).where(m.DealUsage.story_id == story_id,
                                          m.DealUsage.opportunity_id == opportunity_id)
         return self.session.exec(stmt).first()
 
-    def proof_candidates(self, today: date, words: Iterable[str] = (),
+    def proof_candidates(self, today: date, words: Iterable[str] = (), channel: str = "",
                          limit: int = 500) -> list[tuple[m.Story, m.Account, m.Consent]]:
-        """Approved or published stories whose consent is in force and that mention any of the words, newest first."""
+        """Approved or published stories whose consent is in force (and allows `channel`, when given) and that
+        mention any of the words, newest first."""
         stmt = (
             select(m.Story, m.Account, m.Consent)
             .join(m.Account, m.Account.id == m.Story.account_id)
@@ -176,6 +195,8 @@ class Repo:
                    m.Consent.withdrawn_at.is_(None),
                    or_(m.Consent.expires_on.is_(None), m.Consent.expires_on >= today))
         )
+        if channel:
+            stmt = stmt.where(allows(m.Consent.channels, channel))
         searched = (m.Account.name, m.Account.industry, m.Account.segment, m.Account.region, m.Story.title,
                     m.Story.body, m.Story.result, m.Story.metrics, m.Story.change, m.Story.ask_type)
         words = list(words)
@@ -197,8 +218,11 @@ class Repo:
                                    col(m.Ask.owner).in_(list(owners)))
         return list(self.session.exec(stmt.order_by(m.Ask.created_at).limit(limit)))
 
-    def stories_in(self, states: Iterable[StoryState], limit: int = 20) -> list[m.Story]:
+    def stories_in(self, states: Iterable[StoryState], limit: int = 20,
+                   owners: Iterable[str] | None = None) -> list[m.Story]:
         stmt = select(m.Story).where(col(m.Story.state).in_(list(states)))
+        if owners is not None:
+            stmt = stmt.where(col(m.Story.owner).in_(list(owners)))
         return list(self.session.exec(stmt.order_by(m.Story.created_at).limit(limit)))
 
     def wins_by(self, flagger_ids: Iterable[str], limit: int = 10) -> list[m.Win]:

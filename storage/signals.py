@@ -133,7 +133,8 @@ def lock_nominations(repo: Repo) -> None:
 def busy_accounts(repo: Repo, since: datetime, account_ids: Iterable[int] | None = None) -> set[int]:
     """Accounts not to nominate again now: an open nomination or ask, an ask since `since`, or a recent 'Not now'."""
     ask, nom = m.Ask, m.Nomination
-    asks = _ids(select(ask.account_id).where(or_(col(ask.state).in_(OPEN_ASK), ask.created_at >= since)),
+    asks = _ids(select(ask.account_id).where(or_(col(ask.state).in_(OPEN_ASK), ask.created_at >= since,
+                                                 ask.declined_at >= since)),
                 ask.account_id, account_ids)
     noms = _ids(select(nom.account_id).where(or_(
         col(nom.state).in_(OPEN_NOMINATION),
@@ -142,9 +143,9 @@ def busy_accounts(repo: Repo, since: datetime, account_ids: Iterable[int] | None
 
 
 def last_asks_to_contacts(repo: Repo, contact_ids: Iterable[int]) -> dict[int, datetime]:
-    """When each contact was last asked (drafts do not count)."""
+    """When each contact was last asked (drafts do not count; a decline counts from the day they said no)."""
     ask = m.Ask
-    stmt = (select(ask.contact_id, func.max(ask.created_at)).where(
+    stmt = (select(ask.contact_id, func.max(func.coalesce(ask.declined_at, ask.created_at))).where(
         col(ask.contact_id).in_(list(contact_ids)), ask.state != AskState.DRAFTED).group_by(ask.contact_id))
     return {cid: _aware(at) for cid, at in repo.session.execute(stmt)}
 

@@ -50,7 +50,9 @@ class AskState(StrEnum):
 
 
 class StoryState(StrEnum):
+    CALL_PENDING = "call_pending"  # the customer chose a call: the owner holds it and writes it up
     IN_REVIEW = "in_review"
+    AWAITING_CUSTOMER = "awaiting_customer"  # marketing approved; the customer approves the final version
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -95,8 +97,7 @@ class ConsentChannel(StrEnum):
     SOCIAL = "social"
     EMAIL = "email"
     REVIEW_SITES = "review_sites"
-
-
+    REFERENCES = "references"  # reference calls with prospects
 
 
 class RecognitionKind(StrEnum):

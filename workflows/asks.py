@@ -37,7 +37,7 @@ def dismiss(core: Core, actor: Actor, nomination_id: int) -> Outcome:
     with core.unit() as unit:
         nom = load(unit, m.Nomination, nomination_id, "nomination")
         require_account_owner(unit, actor, nom.owner, "act on this nomination")
-        transition(unit, nom, "nomination", NominationState.DISMISSED, actor, "dismissed",
+        transition(unit, nom, "nomination", OPEN_NOMINATION, NominationState.DISMISSED, actor, "dismissed",
                    {"decided_by": actor.key, "decided_at": unit.now})
         refresh_nomination_card(unit, nom, cards.decision_note("Not now", actor.display, unit.now,
                                                                  core.config.tz))
@@ -57,7 +57,7 @@ def snooze(core: Core, actor: Actor, nomination_id: int, day: date | None = None
             raise InvalidInput("Pick a date in the future.", field="until")
         nom = load(unit, m.Nomination, nomination_id, "nomination")
         require_account_owner(unit, actor, nom.owner, "act on this nomination")
-        transition(unit, nom, "nomination", NominationState.SNOOZED, actor,
+        transition(unit, nom, "nomination", (NominationState.PROPOSED,), NominationState.SNOOZED, actor,
                    "snoozed", {"snoozed_until": until}, until=until.isoformat())
         when = day_label(until, core.config.tz)
         refresh_nomination_card(unit, nom, f"Snoozed until {when} by {actor.display}")
@@ -112,7 +112,7 @@ def draft_ask(core: Core, actor: Actor, nomination_id: int, ask_type: AskType) -
         account = unit.repo.get(m.Account, nom.account_id)
         contact = unit.repo.get(m.Contact, nom.contact_id)
         check_fatigue(unit, account, ask_type)
-        transition(unit, nom, "nomination", NominationState.ACCEPTED, actor, "accepted",
+        transition(unit, nom, "nomination", OPEN_NOMINATION, NominationState.ACCEPTED, actor, "accepted",
                    {"decided_by": actor.key, "decided_at": unit.now}, ask_type=ask_type.value)
         nonce = new_nonce()
         ask = unit.repo.add(m.Ask(nomination_id=nom.id, account_id=account.id, contact_id=nom.contact_id,
@@ -133,7 +133,7 @@ def mark_sent(core: Core, actor: Actor, ask_id: int) -> Outcome:
         ask = load(unit, m.Ask, ask_id, "ask")
         require_account_owner(unit, actor, ask.owner, "send this ask")
         expires = unit.now + timedelta(days=core.config.nudges.ask_expire_days)
-        transition(unit, ask, "ask", AskState.SENT, actor, "sent",
+        transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, actor, "sent",
                    {"sent_at": unit.now, "expires_at": expires})
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         if nom:
@@ -142,14 +142,27 @@ def mark_sent(core: Core, actor: Actor, ask_id: int) -> Outcome:
 
 
 def decline(core: Core, actor: Actor, ask_id: int, reason: str = "") -> Outcome:
-    """The customer said no (recorded by the owner or from the intake page)."""
+    """The owner records that the customer said no."""
     with core.unit() as unit:
         ask = load(unit, m.Ask, ask_id, "ask")
-        if actor.platform != "web":
-            require_account_owner(unit, actor, ask.owner, "record this answer")
-        transition(unit, ask, "ask", AskState.DECLINED, actor, "declined",
-                   reason=reason[:500])
-        account = unit.repo.get(m.Account, ask.account_id)
-        unit.emit(Effect("dm", cards.notice(f"{account.name} declined the {label(ask.ask_type).lower()} ask",
-                                            reason), person=ask.owner))
+        require_account_owner(unit, actor, ask.owner, "record this answer")
+        record_decline(unit, ask, actor, reason)
     return Outcome.of(unit, "Recorded as declined. Thank you for asking respectfully.")
+
+
+def record_decline(unit: Unit, ask: m.Ask, actor: Actor, reason: str = "") -> None:
+    """The ask is declined (by the customer on their page, or recorded by the owner): no reminder follows,
+    its link stops working, the cooldown counts from today, and the owner is told."""
+    reason = reason.strip()[:500]
+    transition(unit, ask, "ask", (AskState.DRAFTED, AskState.SENT), AskState.DECLINED, actor, "declined",
+               {"declined_at": unit.now, "decline_reason": reason}, reason=reason)
+    account = unit.repo.get(m.Account, ask.account_id)
+    who = "They" if actor.platform == "web" else f"{actor.display} recorded that they"
+    until = day_label(unit.now + timedelta(days=unit.core.config.fatigue.cooldown_days), unit.core.config.tz)
+    unit.emit(Effect("dm", cards.notice(f"{account.name} declined the {label(ask.ask_type).lower()} ask",
+                                        f"{who} said no thanks" + (f": {reason}" if reason else "."),
+                                        f"No reminder will follow. They will not be asked again before {until}."),
+                     person=ask.owner))
+    nom = unit.repo.get(m.Nomination, ask.nomination_id)
+    if nom:
+        refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask declined by the customer")

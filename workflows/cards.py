@@ -81,6 +81,15 @@ def review_card(story: m.Story, account: m.Account, contact: m.Contact | None, c
         facts.append(Fact("Rating", f"{story.rating} of 5 stars"))
     if story.preferred_time:
         facts.append(Fact("Call time", story.preferred_time))
+    if story.written_up_at:
+        facts.append(Fact("Written up", "from a call; the customer approves the final version"))
+    if story.revision:
+        facts.append(Fact("Revised", f"{_times(story.revision)}. {story.revision_note}"))
+    if story.customer_note and story.state == StoryState.IN_REVIEW:
+        facts.append(Fact("The customer asked", story.customer_note))
+    if story.state == StoryState.AWAITING_CUSTOMER:
+        since = f" since {day_label(story.awaiting_since, tz)}" if story.awaiting_since else ""
+        facts.append(Fact("Status", f"waiting for the customer{since}"))
     value = str(story.id)
     buttons: list[Button] = []
     if story.state == StoryState.IN_REVIEW:
@@ -91,6 +100,10 @@ def review_card(story: m.Story, account: m.Account, contact: m.Contact | None, c
         buttons = [Button("Publish", "story.publish", value, "primary")]
     return Card(title=f"Story for review: {_who(account, contact)}", body=body, facts=facts,
                 buttons=buttons, note=note)
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def decision_note(verb: str, who: str, when, tz: ZoneInfo, reason: str = "") -> str:

@@ -93,7 +93,7 @@ def resolve_close_loop(core: Core, actor: Actor, item_id: int, note: str) -> Out
     with core.unit() as unit:
         item = load(unit, m.CloseLoopItem, item_id, "close-the-loop item")
         require_account_owner(unit, actor, item.owner, "resolve this feedback")
-        transition(unit, item, "close_loop", CloseLoopState.RESOLVED, actor, "resolved",
+        transition(unit, item, "close_loop", (CloseLoopState.OPEN,), CloseLoopState.RESOLVED, actor, "resolved",
                    {"note": note, "resolved_at": unit.now})
         account = unit.repo.get(m.Account, item.account_id)
     return Outcome.of(unit, f"Resolved. {account.name} can be nominated as a turnaround story once they are ready.")

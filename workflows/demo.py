@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from storage import models as m
-from workflows import asks, nudges, sales, stories, wins
+from workflows import asks, calls, final, nudges, sales, stories, wins
 from workflows.actors import Actor
 from workflows.core import Core
 from workflows.errors import DomainError
 from workflows.links import new_nonce
 from workflows.states import (AskType, ConsentChannel, ConsentScope, DealOutcome, OutcomeType, PlacementChannel,
-                              ReferralState, ReviewSite, Role)
+                              ReferralState, ReviewSite, Role, StoryState)
 
 SEGMENTS = ["enterprise", "mid-market", "smb"]
 INDUSTRIES = ["fintech", "healthcare", "retail", "logistics", "saas", "manufacturing"]
@@ -37,7 +37,6 @@ OUTCOMES = [(OutcomeType.TIME_SAVED, 6, "hours/week", "Automated the weekly reco
 ASK_TYPES = [AskType.SHORT_QUOTE, AskType.CASE_STUDY, AskType.STORY_CALL, AskType.STAR_REVIEW, AskType.STAR_REVIEW]
 
 DEMO_ACTOR = Actor(platform="cli", user_id="demo-admin", name="Demo data")
-CUSTOMER = Actor(platform="web", user_id="customer", name="Customer")
 DAY = timedelta(days=1)
 
 
@@ -170,7 +169,7 @@ def _win_to_story(run: _Run, account: m.Account, contact: m.Contact, flagged: da
     roll, sent = rng.random(), core.now()
     if roll < 0.12:
         if run.at(run.later(sent, 1, 8)):
-            asks.decline(core, CUSTOMER, draft.ask.id, "Not this quarter, sorry.")
+            stories.decline_ask(core, draft.link.rsplit("/", 1)[1], "Not this quarter, sorry.")
             run.count("declined")
         return
     if roll < 0.22 or not run.at(run.later(sent, 0.5, 14)):
@@ -183,9 +182,16 @@ def _win_to_story(run: _Run, account: m.Account, contact: m.Contact, flagged: da
                                     expires_on=(run.now + timedelta(days=365)).date(), signer_name=contact.name)))
     if ask_type == AskType.STAR_REVIEW:
         _site_review(run, account, contact, draft.ask.id, submitted.story.rating)
+    if submitted.story.state == StoryState.CALL_PENDING:  # the call is held, then written up
+        if not run.at(run.later(core.now(), 1, 7)):
+            return
+        calls.write_up(core, DEMO_ACTOR, submitted.story.id, calls.CallNotes(
+            title=f"{account.name}: {value:g} {unit_text}", body=f"{story} The team now spends its time on analysis."))
     if not run.at(run.later(core.now(), 0.3, 6)):
         return
     stories.approve(core, DEMO_ACTOR, submitted.story.id)
+    if not _customer_approves(core, submitted.story.id, run):
+        return
     run.count("approved")
     _referral(run, account, contact)
     if rng.random() < 0.6 and run.at(run.later(core.now(), 1, 12)):
@@ -199,6 +205,19 @@ def _win_to_story(run: _Run, account: m.Account, contact: m.Contact, flagged: da
     if rng.random() < 0.04 and run.at(run.later(core.now(), 10, 60)):
         stories.withdraw_consent(core, submitted.consent.view_token)
         run.count("withdrawn")
+
+
+def _customer_approves(core: Core, story_id: int, run: _Run) -> bool:
+    """A final version waiting for the customer is approved on their page a few days later."""
+    with core.unit(read_only=True) as unit:
+        story = unit.repo.get(m.Story, story_id)
+        if story.state != StoryState.AWAITING_CUSTOMER:
+            return True
+        link = core.links.final_url(story.id, story.final_nonce, story.final_issued_at)
+    if not run.at(run.later(core.now(), 1, 5)):
+        return False
+    final.approve(core, link.rsplit("/", 1)[1])
+    return True
 
 
 def _site_review(run: _Run, account: m.Account, contact: m.Contact, ask_id: int, rating: int | None) -> None:

@@ -28,6 +28,8 @@ TEXT_LIMIT = 2900  # under Block Kit's 3000 characters per section
 DIMENSIONS = ("segment", "industry", "region")
 FUNNEL = (("wins", "Wins flagged"), ("nominations", "Nominations"), ("asks_sent", "Asks sent"),
           ("responses", "Responses"), ("approved", "Approved"), ("published", "Published"))
+STUCK_KINDS = ("nomination", "ask", "review", "customer")
+STUCK_NAMES = {"nomination": "nomination", "ask": "ask", "review": "review", "customer": "final version"}
 CYCLES = (("win_to_ask", "win → ask"), ("ask_to_response", "ask → response"), ("review", "review"),
           ("win_to_published", "win → published"))
 
@@ -214,18 +216,19 @@ def _coverage_text(coverage: dict[str, list[Share]]) -> str:
 
 
 def _stuck_text(d: Digest) -> tuple[str, list[Button]]:
-    counts = {kind: d.stuck[kind][0] for kind in ("nomination", "ask", "review")}
+    counts = {kind: d.stuck[kind][0] for kind in STUCK_KINDS}
     if not any(counts.values()):
         return f"Nothing stuck: no nomination, ask or review has waited more than {d.stuck_after_days} days.", []
-    summary = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+    summary = ", ".join(f"{n} {STUCK_NAMES[k]}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
     lines = [f"Stuck for more than {d.stuck_after_days} days: {summary}. Oldest:"]
     buttons = []
-    waiting = {"nomination": "not acted on", "ask": "no answer", "review": "waiting for review"}
-    for kind in ("nomination", "ask", "review"):
+    waiting = {"nomination": "not acted on", "ask": "no answer", "review": "waiting for review",
+               "customer": "waiting for the customer"}
+    for kind in STUCK_KINDS:
         for item in d.stuck[kind][1]:
             age = (d.generated_at - item.since).days
             owner = f", owner {item.owner}" if item.owner else ""
-            lines.append(f"• {kind.capitalize()} #{item.item_id} for {item.account}: {waiting[kind]} "
+            lines.append(f"• {STUCK_NAMES[kind].capitalize()} #{item.item_id} for {item.account}: {waiting[kind]} "
                          f"for {age} days{owner}")
             if kind == "nomination":
                 buttons.append(Button(clip(f"Ask {item.account}", 75), "nomination.ask", str(item.item_id)))
@@ -293,7 +296,8 @@ def digest_card(d: Digest) -> Card:
                            f"{_rate(close_rate(deal.won, deal.lost))} all deals"),
         Fact("Pipeline influenced", f"{_num(deal.pipeline)} in {deal.opportunities:,} opportunit"
                                     f"{'y' if deal.opportunities == 1 else 'ies'} "
-                                    f"({_change(deal.pipeline, before.pipeline)})"),
+                                    f"({_change(deal.pipeline, before.pipeline)})" +
+             (f"; {a.consent_ended:,} deal use(s) no longer counted, consent withdrawn" if a.consent_ended else "")),
     ]
     trend = ", ".join(f"{p.short} {signed(nps_score(n)) if n.responses else '–'}" for p, n in d.nps_trend)
     n = d.nps
@@ -307,7 +311,8 @@ def digest_card(d: Digest) -> Card:
         thanks.append(f"Most wins flagged by {_people(d.flaggers)}.")
     stuck, buttons = _stuck_text(d)
     body = [
-        f"Funnel: {_funnel(a)}.\n{prev}: {_funnel(b)}.",
+        f"Funnel: {_funnel(a)}.\n{prev}: {_funnel(b)}.\nAsks declined by the customer: {a.declined:,} "
+        f"({prev}: {b.declined:,}).",
         f"Cycle times, median / 90th percentile: {_cycle_text(d.cycles)}.\n{prev}: {_cycle_text(d.previous_cycles)}.",
         f"{nps_line}Trend: {trend}.",
         _deals_text(deal),

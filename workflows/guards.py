@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 from workflows.actors import Actor, is_owner, require_role, roles_of
 from workflows.core import Unit
 from workflows.errors import Conflict, NotAllowed, NotFound
-from workflows.states import Role, sources
+from workflows.states import FLOWS, Role
 from workflows.text import stamp
 
 T = TypeVar("T", bound=SQLModel)
@@ -34,13 +34,19 @@ def require_account_owner(unit: Unit, actor: Actor, owner: str, doing: str) -> N
         raise NotAllowed(f"Only the account owner{whose} can {doing}.")
 
 
-def transition(unit: Unit, item: SQLModel, entity: str, to: StrEnum, actor: Actor, action: str,
-               values: dict | None = None, **detail) -> None:
-    """Apply one guarded state change, from any state the entity's machine (workflows/states.py) allows to
-    reach `to` from, or raise Conflict describing who got there first."""
+def transition(unit: Unit, item: SQLModel, entity: str, allowed_from: tuple[StrEnum, ...], to: StrEnum,
+               actor: Actor, action: str, values: dict | None = None, **detail) -> None:
+    """Apply one guarded state change or raise Conflict describing who got there first.
+
+    The state machine in workflows/states.py decides: of `allowed_from`, only the states its table lets
+    move to `to` are accepted.
+    """
+    flow = FLOWS[entity]
+    allowed_from = tuple(state for state in allowed_from if to in flow.get(state, ()))
+    if not allowed_from:
+        raise ValueError(f"no {entity} may move to {to} from the states given")
     current = item.state
-    changed = unit.repo.guarded_update(type(item), item.id, {"state": sources(entity, to)},
-                                       {"state": to, **(values or {})})
+    changed = unit.repo.guarded_update(type(item), item.id, {"state": allowed_from}, {"state": to, **(values or {})})
     if not changed:
         unit.repo.session.refresh(item)
         raise Conflict(already_message(unit, entity, item))

@@ -6,7 +6,7 @@ state change and outbox rows, so a second run or another replica finds the claim
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Callable
 
 from storage import models as m
@@ -18,8 +18,9 @@ from workflows.core import Core, Unit
 from workflows.effects import Button, Effect
 from workflows.errors import Conflict
 from workflows.guards import transition
-from workflows.states import AskState, NominationState, label
-from workflows.stories import retire_placements
+from workflows.states import AskState, NominationState, StoryState, label
+from workflows.consent_end import consent_ended
+from workflows.final import renew_link, tell_owner, waiting_note
 from workflows.text import day_label
 
 
@@ -35,14 +36,6 @@ def _each(core: Core, ids: list[int], apply: Callable[[Unit, int], bool]) -> int
     return sent
 
 
-def _tell_owner(unit: Unit, owner: str, card: cards.Card, purpose: str) -> None:
-    """DM the owner; an unowned item goes to its channel so someone picks it up."""
-    if owner:
-        unit.emit(Effect("dm", card, person=owner))
-    else:
-        unit.emit(Effect("post", card, purpose=purpose))
-
-
 def _days(unit: Unit, moment) -> str:
     return day_label(moment, unit.core.config.tz)
 
@@ -55,7 +48,7 @@ def snooze_ended(core: Core) -> int:
             return False
         if not q.claim(unit.repo, "nomination", nom.id, f"snooze:{int(nom.snoozed_until.timestamp())}", unit.now):
             return False
-        transition(unit, nom, "nomination", NominationState.PROPOSED, SYSTEM,
+        transition(unit, nom, "nomination", (NominationState.SNOOZED,), NominationState.PROPOSED, SYSTEM,
                    "unsnoozed", {"snoozed_until": None})
         refresh_nomination_card(unit, nom, "Back from snooze")
         return True
@@ -81,7 +74,7 @@ def nomination_untouched(core: Core) -> int:
                             buttons=[Button("Ask", "nomination.ask", value, "primary"),
                                      Button("Not now", "nomination.dismiss", value),
                                      Button("Snooze", "nomination.snooze", value)])
-        _tell_owner(unit, nom.owner, card, "nominations")
+        tell_owner(unit, nom.owner, card, "nominations")
         return True
 
     with core.unit(read_only=True) as unit:
@@ -97,13 +90,13 @@ def ask_expired(core: Core) -> int:
         ask = unit.repo.get(m.Ask, ask_id)
         if ask.state != AskState.SENT or not q.claim(unit.repo, "ask", ask.id, "expired", unit.now):
             return False
-        transition(unit, ask, "ask", AskState.EXPIRED, SYSTEM, "expired")
+        transition(unit, ask, "ask", (AskState.SENT,), AskState.EXPIRED, SYSTEM, "expired")
         account = unit.repo.get(m.Account, ask.account_id)
         what = label(ask.ask_type).lower()
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         if nom:
             refresh_nomination_card(unit, nom, f"{label(ask.ask_type)} ask expired without an answer")
-        _tell_owner(unit, ask.owner, cards.notice(
+        tell_owner(unit, ask.owner, cards.notice(
             f"{account.name} did not answer the {what} ask",
             f"Sent on {_days(unit, ask.sent_at)}, it has now expired and its link no longer works. "
             "Flag a new win when the time is right to ask again."), "nominations")
@@ -124,7 +117,7 @@ def ask_reminder(core: Core) -> int:
         account = unit.repo.get(m.Account, ask.account_id)
         link = unit.core.links.intake_url(ask.id, ask.token_nonce, ask.created_at)
         until = f" It expires on {_days(unit, ask.expires_at)}." if ask.expires_at else ""
-        _tell_owner(unit, ask.owner, cards.notice(
+        tell_owner(unit, ask.owner, cards.notice(
             f"No answer yet from {account.name}",
             f"You sent the {label(ask.ask_type).lower()} ask on {_days(unit, ask.sent_at)}. "
             f"One friendly follow-up often helps.{until}", f"Their link: {link}"), "nominations")
@@ -164,7 +157,7 @@ def consent_expiring(core: Core) -> int:
             return False
         story = unit.repo.get(m.Story, consent.story_id)
         account = unit.repo.get(m.Account, story.account_id)
-        _tell_owner(unit, story.owner, cards.notice(
+        tell_owner(unit, story.owner, cards.notice(
             f"Consent for {account.name}'s story ends on {consent.expires_on:%d %b %Y}",
             "Ask the customer whether they will extend it; otherwise every placement is retired when it ends."),
             "approvals")
@@ -177,24 +170,61 @@ def consent_expiring(core: Core) -> int:
 
 
 def consent_lapsed(core: Core) -> int:
-    """Live placements whose consent ended are retired, and marketing is told where to take them down."""
+    """Consent that ended is followed exactly like a withdrawal: placements retired, deals no longer counted,
+    the owner and sellers told, and marketing told where to take the story down."""
     def apply(unit: Unit, story_id: int) -> bool:
         story = unit.repo.get(m.Story, story_id)
         consent = unit.repo.consent_for(story.id)
-        if not q.claim(unit.repo, "story", story.id, f"consent_lapsed:{consent.expires_on}", unit.now):
+        if not q.claim(unit.repo, "story", story.id, q.LAPSED, unit.now):
             return False
-        retired = retire_placements(unit, story, "consent expired")
-        if not retired:
-            return False
-        account = unit.repo.get(m.Account, story.account_id)
-        unit.emit(Effect("post", cards.notice(
-            f"Consent ended: {account.name}",
-            f"Consent ended on {consent.expires_on:%d %b %Y}. Take the story down from these places:",
-            *[p.url for p in retired]), purpose="approvals"))
+        ended = datetime.combine(consent.expires_on + timedelta(days=1), time(), tzinfo=core.config.tz)
+        retired = consent_ended(unit, story, "consent expired", ended)
+        if retired:
+            account = unit.repo.get(m.Account, story.account_id)
+            unit.emit(Effect("post", cards.notice(
+                f"Consent ended: {account.name}",
+                f"Consent ended on {consent.expires_on:%d %b %Y}. Take the story down from these places:",
+                *[p.url for p in retired]), purpose="approvals"))
         return True
 
     with core.unit(read_only=True) as unit:
         ids = q.stories_with_lapsed_consent(unit.repo, unit.now.astimezone(core.config.tz).date())
+    return _each(core, ids, apply)
+
+
+def customer_waiting(core: Core) -> int:
+    """A final version the customer has not approved: the owner is reminded after the ask reminder's days."""
+    days = core.config.nudges.ask_reminder_days
+
+    def apply(unit: Unit, story_id: int) -> bool:
+        story = unit.repo.get(m.Story, story_id)
+        if story.state != StoryState.AWAITING_CUSTOMER or not story.final_nonce or \
+                not q.claim(unit.repo, "final", story.id, q.final_threshold("reminder", story.final_nonce), unit.now):
+            return False
+        account = unit.repo.get(m.Account, story.account_id)
+        link = unit.core.links.final_url(story.id, story.final_nonce, story.final_issued_at)
+        tell_owner(unit, story.owner, cards.notice(
+            f"{account.name} has not approved the final version yet", waiting_note(unit, story),
+            "One friendly follow-up often helps.", f"Their link: {link}"), "approvals")
+        return True
+
+    with core.unit() as unit:
+        ids = q.finals_waiting(unit.repo, unit.now - timedelta(days=days), "reminder")
+    return _each(core, ids, apply)
+
+
+def final_link_expired(core: Core) -> int:
+    """An approval link that expired unanswered is replaced, and the owner gets the new one to send."""
+    def apply(unit: Unit, story_id: int) -> bool:
+        story = unit.repo.get(m.Story, story_id)
+        if story.state != StoryState.AWAITING_CUSTOMER or not story.final_nonce or \
+                not q.claim(unit.repo, "final", story.id, q.final_threshold("expired", story.final_nonce), unit.now):
+            return False
+        renew_link(unit, story)
+        return True
+
+    with core.unit() as unit:
+        ids = q.finals_waiting(unit.repo, unit.now - timedelta(seconds=core.links.valid_seconds), "expired")
     return _each(core, ids, apply)
 
 
@@ -206,6 +236,8 @@ RULES: dict[str, Callable[[Core], int]] = {
     "review_pending": review_pending,
     "consent_lapsed": consent_lapsed,
     "consent_expiring": consent_expiring,
+    "final_link_expired": final_link_expired,
+    "customer_waiting": customer_waiting,
 }
 
 

@@ -18,7 +18,7 @@ from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.guards import load, require_account_owner, transition
 from workflows.links import new_nonce
 from workflows.outcome import Outcome
-from workflows.states import AskState, AskType, ReferenceState, Role
+from workflows.states import AskState, AskType, ConsentChannel, ReferenceState, Role
 from workflows.text import clip
 
 _OPP = re.compile(r"\b(?:opp(?:ortunity)?|deal)\s*[#:]?\s*([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.IGNORECASE)
@@ -68,13 +68,14 @@ class Match:
 
 
 def candidates(unit: Unit, criteria: Criteria, skip_contacts: set[int] = frozenset(), limit: int = 5) -> list[Match]:
-    """Consenting advocates matching at least one criterion, within fatigue limits, best first."""
+    """Advocates who agreed to reference calls (consent in force), matching at least one criterion, within fatigue
+    limits, best first."""
     config = unit.core.config
     repo = unit.repo
     today = unit.now.astimezone(config.tz).date()
     busy = sq.busy_reference_contacts(repo) | set(skip_contacts)
     pool = sq.consenting_advocates(repo, today)
-    pool = [c for c in pool if c.contact.id not in busy]
+    pool = [c for c in pool if c.contact.id not in busy and ConsentChannel.REFERENCES.value in c.channels]
     if not pool:
         return []
     account_ids = {c.account.id for c in pool}
@@ -164,7 +165,7 @@ def approve_reference(core: Core, actor: Actor, request_id: int) -> Outcome:
     with core.unit() as unit:
         request, account, contact = _load(unit, request_id)
         require_account_owner(unit, actor, account.owner, "approve this reference")
-        transition(unit, request, "reference", ReferenceState.APPROVED, actor, "approved",
+        transition(unit, request, "reference", (ReferenceState.OPEN,), ReferenceState.APPROVED, actor, "approved",
                    {"decided_by": actor.key, "decided_at": unit.now})
         check_fatigue(unit, account, AskType.REFERENCE_CALL)
         expires = unit.now + timedelta(days=core.config.nudges.ask_expire_days)
@@ -190,12 +191,13 @@ def decline_reference(core: Core, actor: Actor, request_id: int, reason: str = "
         request, account, contact = _load(unit, request_id)
         require_account_owner(unit, actor, account.owner, "decline this reference")
         was = request.state
-        transition(unit, request, "reference", ReferenceState.DECLINED, actor, "declined",
+        transition(unit, request, "reference", (ReferenceState.OPEN, ReferenceState.APPROVED), ReferenceState.DECLINED,
+                   actor, "declined",
                    {"decided_by": actor.key, "decided_at": unit.now}, reason=reason)
         if was == ReferenceState.APPROVED:
             ask = sq.open_reference_ask(unit.repo, account.id, request.contact_id)
             if ask:
-                transition(unit, ask, "ask", AskState.DECLINED, actor, "declined", reason=reason)
+                transition(unit, ask, "ask", (AskState.SENT,), AskState.DECLINED, actor, "declined", reason=reason)
         criteria = parse_criteria(request.criteria, sq.vocabulary(unit.repo))
         others = candidates(unit, criteria, skip_contacts={request.contact_id} if request.contact_id else set())
         lines = [f"Reason: {reason}" if reason else "",
@@ -217,11 +219,11 @@ def complete_reference(core: Core, actor: Actor, request_id: int, outcome: str) 
             or Role.ADMIN in roles_of(actor, core.config)
         if not allowed:
             raise NotAllowed("Only the seller who asked, the account owner or an admin can record the outcome.")
-        transition(unit, request, "reference", ReferenceState.COMPLETED, actor,
+        transition(unit, request, "reference", (ReferenceState.APPROVED,), ReferenceState.COMPLETED, actor,
                    "completed", outcome=outcome)
         ask = sq.open_reference_ask(unit.repo, account.id, request.contact_id)
         if ask:
-            transition(unit, ask, "ask", AskState.RESPONDED, actor, "responded",
+            transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, actor, "responded",
                        {"responded_at": unit.now})
         unit.emit(Effect("dm", cards.notice(f"Reference call done: {account.name}", clip(outcome, 500),
                                             "Thank the advocate for their time."), person=account.owner))

@@ -131,7 +131,7 @@ def mark_converted(core: Core, actor: Actor, referral_id: int, amount: float) ->
         raise InvalidInput("Enter the amount as a positive number.", field="amount")
     with core.unit() as unit:
         referral = load(unit, m.Referral, referral_id, "referral")
-        transition(unit, referral, "referral", ReferralState.CONVERTED, actor, "converted",
+        transition(unit, referral, "referral", (ReferralState.MADE,), ReferralState.CONVERTED, actor, "converted",
                    {"amount": amount, "converted_at": unit.now}, amount=amount)
     return f"Referral #{referral_id} ({referral.referred_company}) converted: {amount:,.0f}."
 

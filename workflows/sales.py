@@ -16,7 +16,9 @@ from workflows.core import Core, Unit
 from workflows.errors import Conflict, InvalidInput
 from workflows.guards import load
 from workflows.outcome import Outcome
-from workflows.states import DealOutcome, RecognitionKind, Role, StoryState, label
+from workflows.states import (USABLE_STORY, ConsentChannel, DealOutcome, PlacementChannel, RecognitionKind, Role,
+                              StoryState, label)
+from workflows.stories import consent_allows
 from workflows.text import day_label
 
 DISCLOSURE = "for your time, not your opinion"
@@ -39,11 +41,12 @@ def _words(text: str) -> set[str]:
 
 
 def find_proof(core: Core, query: str, limit: int = 5) -> list[Proof]:
-    """Approved or published stories with consent in force, best match on customer, industry, segment, outcome."""
+    """Approved or published stories whose consent in force covers sales use, best match on customer, industry,
+    segment, outcome."""
     wanted = _words(query)
     with core.unit(read_only=True) as unit:
         today = unit.now.astimezone(core.config.tz).date()
-        rows = unit.repo.proof_candidates(today, sorted(wanted))
+        rows = unit.repo.proof_candidates(today, sorted(wanted), channel=ConsentChannel.SALES)
     found = []
     for story, account, consent in rows:
         strong = _words(" ".join((account.name, account.industry, account.segment, account.region,
@@ -57,6 +60,19 @@ def find_proof(core: Core, query: str, limit: int = 5) -> list[Proof]:
     return found[:limit]
 
 
+def hold_sales_consent(unit: Unit, story: m.Story) -> None:
+    """Refuse unless the story's consent covers sales use today, and hold its consent row until this unit ends,
+    so a withdrawal arriving meanwhile waits and then finds this deal to tell its seller about."""
+    consent = unit.repo.consent_for(story.id)
+    today = unit.now.astimezone(unit.core.config.tz).date()
+    refusal = consent_allows(consent, PlacementChannel.SALES_DECK, today)
+    if refusal is None and not unit.repo.guarded_update(m.Consent, consent.id, {"withdrawn_at": None},
+                                                        {"withdrawn_at": None}):
+        refusal = "the customer withdrew consent"
+    if refusal:
+        raise Conflict(f"This story cannot be used in deals: {refusal}.")
+
+
 def record_deal_usage(core: Core, actor: Actor, story_id: int, opportunity_id: str, amount: float,
                       stage: str = "") -> Outcome:
     require_role(actor, core.config, Role.SALES, Role.MARKETING, Role.LEADERSHIP, doing="record story use in deals")
@@ -67,7 +83,8 @@ def record_deal_usage(core: Core, actor: Actor, story_id: int, opportunity_id: s
         raise InvalidInput("Enter the amount as a positive number.", field="amount")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
-        if story.state not in (StoryState.APPROVED, StoryState.PUBLISHED):
+        hold_sales_consent(unit, story)
+        if story.state not in USABLE_STORY:
             raise Conflict("This story is no longer available for sales use.")
         if unit.repo.deal_usage(story.id, opportunity_id):
             raise Conflict(f"Already recorded for opportunity {opportunity_id}.")

@@ -222,7 +222,9 @@ def exclusion(repo: Repo, config: ProgramConfig, account: m.Account, contact: m.
     else:
         last = next((a for a in repo.recent_asks(account.id, limit=5) if a.state.value != "drafted"), None)
         who = account.name
-    if last and now - last.created_at < cooldown:
+    asked = (last.declined_at or last.created_at) if last else None
+    if asked and now - asked < cooldown:
         days = config.fatigue.cooldown_days
-        return f"{who} was asked on {day_label(last.created_at, config.tz)} (cooldown {days} days)"
+        verb = "declined an ask" if last.declined_at else "was asked"
+        return f"{who} {verb} on {day_label(asked, config.tz)} (cooldown {days} days)"
     return None

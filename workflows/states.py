@@ -28,7 +28,10 @@ ASK_FLOW = {
     AskState.SENT: {AskState.RESPONDED, AskState.DECLINED, AskState.EXPIRED},
 }
 STORY_FLOW = {
-    StoryState.IN_REVIEW: {StoryState.APPROVED, StoryState.CHANGES_REQUESTED, StoryState.REJECTED, StoryState.WITHDRAWN},
+    StoryState.CALL_PENDING: {StoryState.IN_REVIEW, StoryState.WITHDRAWN},
+    StoryState.IN_REVIEW: {StoryState.APPROVED, StoryState.AWAITING_CUSTOMER, StoryState.CHANGES_REQUESTED,
+                           StoryState.REJECTED, StoryState.WITHDRAWN},
+    StoryState.AWAITING_CUSTOMER: {StoryState.APPROVED, StoryState.IN_REVIEW, StoryState.WITHDRAWN},
     StoryState.CHANGES_REQUESTED: {StoryState.IN_REVIEW, StoryState.WITHDRAWN},
     StoryState.APPROVED: {StoryState.PUBLISHED, StoryState.WITHDRAWN},
     StoryState.PUBLISHED: {StoryState.WITHDRAWN},
@@ -39,14 +42,14 @@ REFERENCE_FLOW = {
 }
 CLOSE_LOOP_FLOW = {CloseLoopState.OPEN: {CloseLoopState.RESOLVED}}
 REFERRAL_FLOW = {ReferralState.MADE: {ReferralState.CONVERTED, ReferralState.LOST}}
-# The machine of each kind of item, by the name its audit rows use.
-FLOWS: dict[str, dict] = {"nomination": NOMINATION_FLOW, "ask": ASK_FLOW, "story": STORY_FLOW,
-                          "reference": REFERENCE_FLOW, "close_loop": CLOSE_LOOP_FLOW, "referral": REFERRAL_FLOW}
+FLOWS = {"nomination": NOMINATION_FLOW, "ask": ASK_FLOW, "story": STORY_FLOW, "reference": REFERENCE_FLOW,
+         "close_loop": CLOSE_LOOP_FLOW, "referral": REFERRAL_FLOW}
+USABLE_STORY = (StoryState.APPROVED, StoryState.PUBLISHED)  # what sales and references may draw on
 
 
-def sources(entity: str, to: StrEnum) -> tuple[StrEnum, ...]:
-    """The states an item may move to `to` from, by its machine."""
-    return tuple(state for state, targets in FLOWS[entity].items() if to in targets)
+def sources(flow: dict, to: StrEnum) -> tuple[StrEnum, ...]:
+    """Every state of `flow` that may move to `to`."""
+    return tuple(state for state, targets in flow.items() if to in targets)
 
 LABELS = {
     OutcomeType.TIME_SAVED: "Time saved",
@@ -70,6 +73,9 @@ LABELS = {
     ReviewSite.G2: "G2",
     ReviewSite.CAPTERRA: "Capterra",
     ReviewSite.TRUSTRADIUS: "TrustRadius",
+    StoryState.CALL_PENDING: "Call to hold",
+    StoryState.AWAITING_CUSTOMER: "Waiting for the customer",
+    ConsentChannel.REFERENCES: "Reference calls",
 }
 
 

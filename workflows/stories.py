@@ -5,21 +5,25 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage import models as m
-from workflows import cards
+from workflows import calls, cards, final
 from workflows.actors import Actor, is_owner, require_role, roles_of
+from workflows.asks import record_decline
+from workflows.consent_end import consent_ended
 from workflows.core import Core, Unit
 from workflows.effects import Button, Effect
 from workflows.errors import Conflict, InvalidInput, NotAllowed
+from workflows.final import review_card as _review_card
 from workflows.guards import load, transition
 from workflows.links import BadLink
 from workflows.outcome import Outcome
-from workflows.states import (PLACEMENT_NEEDS_CONSENT, AskState, ConsentChannel, ConsentScope, Decision,
-                              PlacementChannel, PlacementState, Role, StoryState, label)
+from workflows.states import (PLACEMENT_NEEDS_CONSENT, STORY_FLOW, USABLE_STORY, AskState, ConsentChannel,
+                              ConsentScope, Decision, PlacementChannel, PlacementState, Role, StoryState, label,
+                              sources)
 from workflows.utm import short_code, short_link, tracked_url
 
 TEXT_MAX = 3000
@@ -47,6 +51,7 @@ class StoryForm(BaseModel):
     metrics: str = Field("", max_length=500)
     rating: int | None = Field(None, ge=1, le=5)
     preferred_time: str = Field("", max_length=200)
+    call_at: datetime | None = None  # a proposed call time, aware
     consent: ConsentForm
 
 
@@ -55,12 +60,6 @@ class Submitted:
     story: m.Story
     consent: m.Consent
     consent_url: str
-
-
-def _review_card(unit: Unit, story: m.Story, note: str = "") -> cards.Card:
-    account = unit.repo.get(m.Account, story.account_id)
-    contact = unit.repo.get(m.Contact, story.contact_id)
-    return cards.review_card(story, account, contact, unit.repo.consent_for(story.id), unit.core.config.tz, note)
 
 
 _CLOSED_LINK = {
@@ -106,19 +105,22 @@ def submit_story(core: Core, token: str, form: StoryForm, sender: str = "") -> S
     `sender` is an opaque key for the browser that sent it, so that browser can be shown its answer again.
     """
     customer = Actor(platform="web", user_id="customer", name=form.consent.signer_name)
-    if not any((form.body, form.goal, form.change, form.result, form.rating, form.preferred_time)):
+    has_story = any((form.body, form.goal, form.change, form.result, form.rating))
+    if not has_story and not form.preferred_time:
         raise InvalidInput("Please tell us a little about your results before sending.", field="body")
     with core.unit() as unit:
         ask = open_ask(unit, token)
         if ask.state == AskState.DRAFTED:
-            transition(unit, ask, "ask", AskState.SENT, customer, "sent",
+            transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent",
                        {"sent_at": unit.now})
-        transition(unit, ask, "ask", AskState.RESPONDED, customer, "responded",
+        transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
                    {"responded_at": unit.now})
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
+        is_call = calls.is_call(ask.ask_type, has_story, form.preferred_time)
         story = unit.repo.add(m.Story(
             ask_id=ask.id, account_id=ask.account_id, contact_id=ask.contact_id, win_id=nom.win_id if nom else None,
             ask_type=ask.ask_type, owner=ask.owner, submitted_at=unit.now, created_at=unit.now,
+            state=StoryState.CALL_PENDING if is_call else StoryState.IN_REVIEW,
             **form.model_dump(exclude={"consent"})))
         consent = unit.repo.add(m.Consent(
             story_id=story.id, view_token=secrets.token_urlsafe(24), granted_at=unit.now,
@@ -127,6 +129,9 @@ def submit_story(core: Core, token: str, form: StoryForm, sender: str = "") -> S
         unit.audit("story", story.id, "submitted", customer.key, to_state=story.state.value, sender=sender,
                    answers=answers_key(form))
         unit.audit("consent", consent.id, "granted", customer.key, scope=consent.scope, channels=consent.channels)
+        if is_call:
+            calls.call_task(unit, story)
+            return Submitted(story, consent, core.links.consent_url(consent.view_token))
         unit.emit(Effect("post", _review_card(unit, story), purpose="approvals", ref_key=f"story:{story.id}"))
         account = unit.repo.get(m.Account, story.account_id)
         unit.emit(Effect("dm", cards.notice(f"{account.name} answered your {label(ask.ask_type).lower()} ask",
@@ -163,19 +168,41 @@ def sent_before(core: Core, token: str, sender: str) -> Earlier | None:
                        submitted.detail.get("answers", ""))
 
 
+def decline_ask(core: Core, token: str, reason: str = "") -> m.Ask:
+    """The customer says no thanks on their intake page."""
+    if len(reason) > 500:
+        raise InvalidInput("Keep it under 500 characters.", field="reason")
+    with core.unit() as unit:
+        ask = open_ask(unit, token)
+        record_decline(unit, ask, Actor(platform="web", user_id="customer", name="the customer"), reason)
+    return ask
+
+
 def _decide(core: Core, actor: Actor, story_id: int, decision: Decision, to: StoryState, verb: str,
             message: str, reason: str = "") -> Outcome:
     require_role(actor, core.config, Role.MARKETING, doing="review stories")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
-        transition(unit, story, "story", to, actor, decision.value,
+        customer_approves = to == StoryState.APPROVED and final.wanted(story, unit.repo.consent_for(story.id))
+        if customer_approves:
+            to = StoryState.AWAITING_CUSTOMER
+        transition(unit, story, "story", (StoryState.IN_REVIEW,), to, actor, decision.value,
                    {"approved_at": unit.now} if to == StoryState.APPROVED else None, reason=reason)
         unit.repo.add(m.ReviewDecision(story_id=story.id, decision=decision, reason=reason, decided_by=actor.key,
                                        decided_by_name=actor.display, decided_at=unit.now))
         note = cards.decision_note(verb, actor.display, unit.now, core.config.tz, reason)
+        if customer_approves:
+            final.await_customer(unit, story, actor)
+            note = f"{note}. {final.waiting_note(unit, story)}"
         unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
         account = unit.repo.get(m.Account, story.account_id)
-        unit.emit(Effect("dm", cards.notice(f"Story from {account.name}: {verb.lower()}", note), person=story.owner))
+        revise = [Button("Revise", REVISE, str(story.id), "primary")] if to == StoryState.CHANGES_REQUESTED else []
+        if not customer_approves:
+            unit.emit(Effect("dm", cards.notice(f"Story from {account.name}: {verb.lower()}", note, buttons=revise),
+                             person=story.owner))
+        else:
+            message = ("Approved. The customer asked to see the final version first: the owner has a link to send "
+                       "them, and you can publish once they approve.")
     return Outcome.of(unit, message)
 
 
@@ -199,23 +226,57 @@ def reject(core: Core, actor: Actor, story_id: int, reason: str = "") -> Outcome
                    reason.strip()[:1000])
 
 
+REVISE = "story.resubmit"
+EDITABLE = {"title": "the headline", "body": "the story", "goal": "the goal", "change": "what changed",
+            "result": "the result", "metrics": "the numbers"}
+
+
 class StoryEdit(BaseModel):
+    """The owner's revision of a story marketing sent back (the form starts with the story as it is)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    title: str = Field("", max_length=200)
     body: str = Field("", max_length=TEXT_MAX)
+    goal: str = Field("", max_length=TEXT_MAX)
+    change: str = Field("", max_length=TEXT_MAX)
+    result: str = Field("", max_length=TEXT_MAX)
     metrics: str = Field("", max_length=500)
 
 
+def _require_story_owner(core: Core, actor: Actor, story: m.Story) -> None:
+    if not is_owner(actor, story.owner) and Role.ADMIN not in roles_of(actor, core.config):
+        raise NotAllowed("Only the story's owner can edit it.")
+
+
+def revision_form(core: Core, actor: Actor, story_id: int) -> tuple[StoryEdit, str]:
+    """The story as it stands, to prefill the revision form, and the reason it came back."""
+    with core.unit(read_only=True) as unit:
+        story = load(unit, m.Story, story_id, "story")
+        _require_story_owner(core, actor, story)
+        if story.state != StoryState.CHANGES_REQUESTED:
+            raise Conflict(f"Only stories sent back for changes can be revised; this one is "
+                           f"{label(story.state).lower()}.")
+        decision = unit.repo.last_decision(story.id)
+        return (StoryEdit.model_validate({k: getattr(story, k) for k in EDITABLE}),
+                decision.reason if decision else "")
+
+
 def resubmit(core: Core, actor: Actor, story_id: int, edit: StoryEdit) -> Outcome:
-    """The owner edits a story marketing sent back; it returns to review with a fresh card."""
+    """The owner revises a story marketing sent back; it returns to review marked as revised, with what changed."""
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
-        if not is_owner(actor, story.owner) and Role.ADMIN not in roles_of(actor, core.config):
-            raise NotAllowed("Only the story's owner can edit it.")
+        _require_story_owner(core, actor, story)
         values = {k: v for k, v in edit.model_dump().items() if v}
-        transition(unit, story, "story", StoryState.IN_REVIEW, actor,
-                   "resubmitted", values)
-        unit.emit(Effect("post", _review_card(unit, story, f"Edited by {actor.display} after review"),
-                         purpose="approvals", ref_key=f"story:{story.id}"))
-    return Outcome.of(unit, "Sent back to marketing for review.")
+        changed = [EDITABLE[k] for k, v in values.items() if v != getattr(story, k)]
+        if not changed:
+            raise InvalidInput("Nothing was changed. Edit the story as marketing asked, then send it.", field="body")
+        what = f"Revised by {actor.display}: changed {', '.join(changed)}"
+        transition(unit, story, "story", (StoryState.CHANGES_REQUESTED,), StoryState.IN_REVIEW, actor,
+                   "resubmitted", {**values, "revision": story.revision + 1, "revision_note": what[:500]},
+                   changed=changed)
+        unit.emit(Effect("post", _review_card(unit, story, what), purpose="approvals", ref_key=f"story:{story.id}"))
+    return Outcome.of(unit, "Revised and sent back to marketing for review.")
 
 
 def consent_allows(consent: m.Consent | None, channel: PlacementChannel, today: date) -> str | None:
@@ -247,8 +308,10 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         raise InvalidInput("Enter the full address of the page, starting with https://", field="url")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
-        if story.state not in (StoryState.APPROVED, StoryState.PUBLISHED):
-            raise Conflict(f"Only approved stories can be published; this one is {story.state.value.replace('_', ' ')}.")
+        if waiting := final.publish_refusal(unit, story):
+            raise Conflict(waiting)
+        if story.state not in USABLE_STORY:
+            raise Conflict(f"Only approved stories can be published; this one is {label(story.state).lower()}.")
         today = unit.now.astimezone(core.config.tz).date()
         refusal = consent_allows(unit.repo.consent_for(story.id), channel, today)
         if refusal:
@@ -260,30 +323,19 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         short = short_link(core.config.public_url, placement.code)
         unit.audit("placement", placement.id, "published", actor.key, to_state=PlacementState.LIVE.value, url=url)
         if story.state == StoryState.APPROVED:
-            transition(unit, story, "story", StoryState.PUBLISHED, actor, "published",
+            transition(unit, story, "story", (StoryState.APPROVED,), StoryState.PUBLISHED, actor, "published",
                        {"published_at": unit.now})
         note = f"Published on {label(channel).lower()} by {actor.display}: {url}"
         unit.emit(Effect("update", _review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
         unit.emit(Effect("post", cards.notice(f"Published: {account.name}'s story", story.title or story.body[:200],
-                                              f"Live on {label(channel).lower()}: {short}"), purpose="wins"))
+                                              f"Live on {label(channel).lower()}: {short}"), purpose="wins",
+                         ref_key=f"announcement:{placement.id}"))
         unit.emit(Effect("dm", cards.notice(f"{account.name}'s story is live",
                                             "Thank the advocate for their time (not their opinion).", link,
                                             buttons=[Button("Log a thank-you", "recognition.log", str(story.id))]),
                          person=story.owner))
     return Published.of(unit, f"Published. Share {short} so visits are counted; it opens {link}", placement=placement,
                         tracked_url=link, short_link=short)
-
-
-def retire_placements(unit: Unit, story: m.Story, reason: str) -> list[m.Placement]:
-    retired = []
-    for placement in unit.repo.placements(story.id, live_only=True):
-        if unit.repo.guarded_update(m.Placement, placement.id, {"state": PlacementState.LIVE},
-                                    {"state": PlacementState.RETIRED, "retired_at": unit.now,
-                                     "retire_reason": reason}):
-            unit.audit("placement", placement.id, "retired", "system", from_state="live", to_state="retired",
-                       reason=reason)
-            retired.append(placement)
-    return retired
 
 
 @dataclass
@@ -306,7 +358,7 @@ def view_consent(core: Core, view_token: str) -> ConsentView:
 
 
 def withdraw_consent(core: Core, view_token: str) -> m.Consent:
-    """The customer withdraws consent: the story is withdrawn, every placement retired, marketing told."""
+    """The customer withdraws consent: the story is withdrawn and everyone who relies on it is told."""
     with core.unit() as unit:
         consent = unit.repo.consent_by_token(view_token)
         if consent is None:
@@ -315,10 +367,10 @@ def withdraw_consent(core: Core, view_token: str) -> m.Consent:
             raise Conflict("Consent was already withdrawn.")
         unit.audit("consent", consent.id, "withdrawn", "customer")
         story = unit.repo.get(m.Story, consent.story_id)
-        if story.state != StoryState.WITHDRAWN:
-            unit.repo.guarded_update(m.Story, story.id, {"state": story.state}, {"state": StoryState.WITHDRAWN})
-            unit.audit("story", story.id, "withdrawn", "customer", to_state=StoryState.WITHDRAWN.value)
-        retired = retire_placements(unit, story, "consent withdrawn")
+        customer = Actor(platform="web", user_id="customer", name=consent.signer_name or "the customer")
+        if story.state in sources(STORY_FLOW, StoryState.WITHDRAWN):
+            transition(unit, story, "story", (story.state,), StoryState.WITHDRAWN, customer, "withdrawn")
+        retired = consent_ended(unit, story, "consent withdrawn", unit.now)
         account = unit.repo.get(m.Account, story.account_id)
         urls = [p.url for p in retired]
         unit.emit(Effect("post", cards.notice(
@@ -326,6 +378,4 @@ def withdraw_consent(core: Core, view_token: str) -> m.Consent:
             "The customer withdrew consent. Take the story down from these places:" if urls else
             "The customer withdrew consent. The story was not published anywhere yet.",
             *urls), purpose="approvals"))
-        unit.emit(Effect("update", _review_card(unit, story, "Consent withdrawn by the customer"),
-                         purpose="approvals", ref_key=f"story:{story.id}"))
     return consent

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -81,14 +82,16 @@ SCOPES = [(ConsentScope.NAME, "My name"), (ConsentScope.TITLE, "My job title"),
           (ConsentScope.QUOTE, "My words (the quote or review)"), (ConsentScope.METRICS, "My numbers (the results above)")]
 CHANNELS = [(ConsentChannel.WEBSITE, "Your website"), (ConsentChannel.SALES, "Sales materials (decks, proposals)"),
             (ConsentChannel.SOCIAL, "Social media"), (ConsentChannel.EMAIL, "Email newsletters"),
-            (ConsentChannel.REVIEW_SITES, "Public review sites")]
+            (ConsentChannel.REVIEW_SITES, "Public review sites"),
+            (ConsentChannel.REFERENCES, "Reference calls with companies weighing the same decision")]
 LABELS = {
     "goal": GOAL.label, "change": CHANGE.label, "result": RESULT.label, "metrics": METRICS.label,
     "preferred_time": CALL_TIME.label, "rating": "Your rating", "scope": "We may show", "channels": "Where",
     "expires_on": "Until", "signer_name": "Your full name", "signer_email": "Your email",
-    "company": "Company", "contact_name": "Contact name", "contact_email": "Contact email"}
+    "company": "Company", "contact_name": "Contact name", "contact_email": "Contact email",
+    "call_at": "Proposed date and time"}
 TEXT_FIELDS = ("title", "body", "goal", "change", "result", "metrics", "preferred_time", "signer_name",
-               "signer_email", "expires_on", "rating")
+               "signer_email", "expires_on", "rating", "call_at")
 
 
 def layout_for(ask_type: AskType) -> Layout:
@@ -153,11 +156,22 @@ def distinct(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def parse(raw: dict[str, list[str]], layout: Layout, today: date) -> Posted:
+def _call_at(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """A datetime-local value ('2026-12-03T14:30') in the program's timezone; ValueError when unreadable or past."""
+    if not text:
+        return None
+    when = datetime.fromisoformat(text).replace(tzinfo=tz)
+    if when <= now:
+        raise ValueError("past")
+    return when
+
+
+def parse(raw: dict[str, list[str]], layout: Layout, now: datetime, tz: ZoneInfo) -> Posted:
     """Validate the posted fields; every problem is reported beside its field and nothing typed is dropped.
 
     Fields the page does not show (a rating on a quote form) are ignored.
     """
+    today = now.astimezone(tz).date()
     values: dict[str, str | list[str]] = {name: first_text(raw, name) for name in TEXT_FIELDS}
     values |= {"scope": distinct(raw.get("scope", [])), "channels": distinct(raw.get("channels", [])),
                "review_before_publish": "on" if raw.get("review_before_publish") else ""}
@@ -182,6 +196,10 @@ def parse(raw: dict[str, list[str]], layout: Layout, today: date) -> Posted:
     data = {name: values[name] for name in ("title", "body", "goal", "change", "result", "metrics",
                                             "preferred_time")}
     data["rating"] = values["rating"] or None
+    try:
+        data["call_at"] = _call_at(str(values["call_at"]).strip(), now, tz)
+    except ValueError:
+        posted.errors["call_at"] = "Pick a date and time in the future, or leave it empty."
     data["consent"] = {"scope": values["scope"], "channels": values["channels"],
                        "expires_on": values["expires_on"] or None,
                        "review_before_publish": bool(values["review_before_publish"]),

@@ -1,5 +1,5 @@
-"""The customer's pages: the intake form, the consent page with withdrawal and review-site confirmations,
-and referral links.
+"""The customer's pages: the intake form (or "No thanks"), the final version to approve, the consent page with
+withdrawal and review-site confirmations, referral links, and a call's invitation for the owner.
 
 No login: each page is reached through an unguessable signed link. Forms work without
 JavaScript, carry a CSRF token bound to the link, and keep what was typed when something needs fixing.
@@ -20,7 +20,7 @@ from bot.context import BotContext
 from bot.logs import refused
 from bot.intake import forms
 from bot.intake.security import COOKIE, HEADERS, MAX_BODY, Csrf, NotAForm, TooLarge, read_form
-from workflows import referrals, reviews, stories
+from workflows import calls, final, referrals, reviews, stories
 from workflows.errors import Conflict, DomainError, InvalidInput
 from workflows.links import BadLink
 from workflows.states import label
@@ -81,9 +81,6 @@ def router(ctx: BotContext) -> APIRouter:
             refused(request.scope, "form token missing, expired or from another browser")
         return ok
 
-    def today():
-        return core.now().astimezone(core.config.tz).date()
-
     async def used_link(request: Request, token: str, error: DomainError,
                         raw: dict[str, list[str]] | None = None) -> Response:
         """The page for a link that cannot take a submission; the browser that used it gets its answer back.
@@ -96,7 +93,7 @@ def router(ctx: BotContext) -> APIRouter:
             return problem(LINK_PROBLEM, error.message, 404)
         done = earlier.submitted
         if raw is not None:
-            again = forms.parse(raw, forms.layout_for(done.story.ask_type), today())
+            again = forms.parse(raw, forms.layout_for(done.story.ask_type), core.now(), core.config.tz)
             if again.form and stories.answers_key(again.form) == earlier.answers:
                 return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
         return problem(LINK_PROBLEM, USED, 404, link=done.consent_url)
@@ -109,7 +106,8 @@ def router(ctx: BotContext) -> APIRouter:
         return with_token(request, token, lambda field: render(
             "intake.html", status, view=view, layout=layout, posted=posted, csrf=field, first_name=first,
             kind=label(view.ask.ask_type), forms=forms, min_date=(today + timedelta(days=1)).isoformat(),
-            disclosure=core.config.review_gating.incentive_disclosure))
+            disclosure=core.config.review_gating.incentive_disclosure, decline_action=f"/intake/{token}/decline",
+            timezone=core.config.timezone))
 
     @api.get("/intake/{token}", response_class=HTMLResponse)
     async def intake(request: Request, token: str):
@@ -129,7 +127,7 @@ def router(ctx: BotContext) -> APIRouter:
         except BadLink as exc:
             return await used_link(request, token, exc, raw if csrf_ok(request, token, raw) else None)
         layout = forms.layout_for(view.ask.ask_type)
-        posted = forms.parse(raw, layout, today())
+        posted = forms.parse(raw, layout, core.now(), core.config.tz)
         if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
             return intake_page(request, token, view, forms.Posted(posted.values, {"send": SEND_AGAIN}), 403)
         if posted.errors:
@@ -143,6 +141,73 @@ def router(ctx: BotContext) -> APIRouter:
         except (BadLink, Conflict) as exc:
             return await used_link(request, token, exc, raw)
         return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
+
+    @api.post("/intake/{token}/decline", response_class=HTMLResponse)
+    async def decline(request: Request, token: str):
+        raw = await _posted(request)
+        if isinstance(raw, Response):
+            return raw
+        if not csrf_ok(request, token, raw):
+            return _form_expired()
+        try:
+            await run_in_threadpool(stories.decline_ask, core, token, (raw.get("reason") or [""])[0].strip())
+        except InvalidInput as exc:
+            return problem("That reason is too long", exc.message, 400)
+        except (BadLink, Conflict) as exc:
+            return problem(LINK_PROBLEM, exc.message, 404)
+        return render("done.html", title="Thank you for letting us know",
+                      message="We will not ask you about this again, and this link no longer works. "
+                              "Thank you for your time.")
+
+    def final_page(request: Request, token: str, view: final.FinalView, note: str = "", error: str = "",
+                   status: int = 200) -> Response:
+        return with_token(request, token, lambda field: render(
+            "final.html", status, view=view, csrf=field, note=note, error=error, token=token, forms=forms))
+
+    @api.get("/final/{token}", response_class=HTMLResponse)
+    async def final_version(request: Request, token: str):
+        try:
+            view = await run_in_threadpool(final.view_final, core, token)
+        except BadLink as exc:
+            return problem(LINK_PROBLEM, exc.message, 404)
+        return final_page(request, token, view)
+
+    @api.post("/final/{token}/{answer}", response_class=HTMLResponse)
+    async def final_answer(request: Request, token: str, answer: str):
+        raw = await _posted(request)
+        if isinstance(raw, Response):
+            return raw
+        if answer not in ("approve", "changes"):
+            return problem(LINK_PROBLEM, "This page does not exist.", 404)
+        if not csrf_ok(request, token, raw):
+            return _form_expired()
+        note = (raw.get("note") or [""])[0]
+        try:
+            if answer == "approve":
+                await run_in_threadpool(final.approve, core, token)
+                return render("done.html", title="Thank you for approving",
+                              message="We will publish it exactly as you saw it, only where you allowed.")
+            await run_in_threadpool(final.ask_changes, core, token, note)
+        except InvalidInput as exc:
+            try:
+                view = await run_in_threadpool(final.view_final, core, token)
+            except BadLink as gone:
+                return problem(LINK_PROBLEM, gone.message, 404)
+            return final_page(request, token, view, note, exc.message, 400)
+        except (BadLink, Conflict) as exc:
+            return problem(LINK_PROBLEM, exc.message, 404)
+        return render("done.html", title="Thank you, we have your changes",
+                      message="We will revise the story and send you the new version to approve. "
+                              "Nothing is published before you approve it.")
+
+    @api.get("/calls/{token}/invitation.ics")
+    async def call_invitation(token: str):
+        try:
+            body = await run_in_threadpool(calls.invitation, core, token)
+        except BadLink as exc:
+            return problem(LINK_PROBLEM, exc.message, 404)
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={**HEADERS, "Content-Disposition": 'attachment; filename="story-call.ics"'})
 
     def consent_page(request: Request, view_token: str, view: stories.ConsentView, status: int = 200,
                      review: dict | None = None, **flags) -> Response:

@@ -101,7 +101,7 @@ def test_commands_waiting_for_a_surface_are_reachable_through_the_table(core, en
     submitted, _ = to_review(core)
     ix.dispatch(core, MIA, "review.changes", {"id": str(submitted.story.id), "reason": "Add the numbers"})
     outcome = ix.dispatch(core, SAM, "story.resubmit", {"id": str(submitted.story.id), "metrics": "5 days to 2"})
-    assert outcome.message == "Sent back to marketing for review."
+    assert outcome.message == "Revised and sent back to marketing for review."
     assert rows(engine, m.Story)[0].metrics == "5 days to 2"
     planned = ix.dispatch(core, SAM, "campaign", {"ask_type": AskType.STAR_REVIEW.value})
     assert planned.message.startswith("Star review campaign:")

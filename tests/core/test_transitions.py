@@ -74,10 +74,16 @@ STORY_COMMANDS = {
     "approve": (StoryState.APPROVED, lambda core, sid: stories.approve(core, MIA, sid)),
     "request_changes": (StoryState.CHANGES_REQUESTED, lambda core, sid: stories.request_changes(core, MIA, sid, "x")),
     "reject": (StoryState.REJECTED, lambda core, sid: stories.reject(core, MIA, sid)),
-    "resubmit": (StoryState.IN_REVIEW, lambda core, sid: stories.resubmit(core, SAM, sid, stories.StoryEdit())),
+    "resubmit": (StoryState.IN_REVIEW, lambda core, sid: stories.resubmit(core, SAM, sid,
+                                                                          stories.StoryEdit(body="Revised"))),
     "publish": (StoryState.PUBLISHED, lambda core, sid: stories.publish(core, MIA, sid, PlacementChannel.WEBSITE,
                                                                         "https://example.com/s")),
 }
+
+
+MARKETING_FROM = {"approve": {StoryState.IN_REVIEW}, "request_changes": {StoryState.IN_REVIEW},
+                  "reject": {StoryState.IN_REVIEW}, "resubmit": {StoryState.CHANGES_REQUESTED},
+                  "publish": {StoryState.APPROVED}}
 
 
 @pytest.mark.parametrize("start", list(StoryState))
@@ -86,8 +92,9 @@ def test_story_commands_from_every_state(core, engine, start, command):
     target, run = STORY_COMMANDS[command]
     submitted, _ = to_review(core)
     force_state(core, m.Story, submitted.story.id, start)
-    # publishing an already published story adds another placement
-    legal = target in STORY_FLOW.get(start, set()) or (command == "publish" and start == StoryState.PUBLISHED)
+    # publishing an already published story adds another placement; marketing decides on stories in review only
+    legal = (target in STORY_FLOW.get(start, set()) and start in MARKETING_FROM.get(command, {start})) or \
+        (command == "publish" and start == StoryState.PUBLISHED)
     if legal:
         run(core, submitted.story.id)
         assert rows(engine, m.Story)[0].state == target

@@ -39,7 +39,8 @@ def asked(core, account_id: int, contact_id: int | None, at: datetime, ask_type=
                                    owner="U0SUCCESS", token_nonce=new_nonce(), created_at=at)).id
 
 
-def publish_story(core, account_id: int, contact_id: int | None, at: datetime, channels=("website", "sales")) -> int:
+def publish_story(core, account_id: int, contact_id: int | None, at: datetime,
+                  channels=("website", "sales", "references")) -> int:
     """A published story with consent in force."""
     with core.unit() as unit:
         story = unit.repo.add(m.Story(account_id=account_id, contact_id=contact_id, state="published",

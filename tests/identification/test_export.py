@@ -48,7 +48,7 @@ def test_export_lists_each_advocate_with_status_and_tags(core, program):
     assert [(r["account_name"], r["status"], r["tags"]) for r in table] == [
         ("Acme", "nominated", ""), ("Beta", "asked", ""), ("Delta", "close_the_loop", "detractor"),
         ("Epsilon", "promoter", "promoter"),
-        ("Gamma", "advocate", "consent:sales consent:website promoter short_quote"),
+        ("Gamma", "advocate", "consent:references consent:sales consent:website promoter short_quote"),
         ("Zeta", "opted_out", "promoter")]
     gamma = table[4]
     assert (gamma["account_crm_id"], gamma["contact_email"], gamma["status_since"]) == (

@@ -69,3 +69,12 @@ def path_of(link: str) -> str:
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def final_path(engine) -> str:
+    """The path of the newest link the owner got for the customer to approve the final version."""
+    from tests.core.helpers import outbox
+
+    links = [re.search(r"https://\S+/final/[\w.-]+", line) for effect in outbox(engine)
+             for line in effect["card"]["body"]]
+    return path_of([found.group(0) for found in links if found][-1])

@@ -181,11 +181,12 @@ def test_customer_withdraws_consent_and_marketing_is_told(ctx, site, engine, sla
     page.goto(site + path_of(draft.link))
     page.get_by_label("What result did you see?").fill("Close in 2 days")
     page.get_by_label("Your website").check()
+    page.get_by_label("Show me the final version before it is published").uncheck()
     page.get_by_label("Your full name").fill("Dana Lee")
     page.get_by_role("button", name="Send my answers").click()
     page.wait_for_url("**/consent/*")
     story = rows(engine, m.Story)[0]
-    stories.approve(ctx.core, MIA, story.id)
+    stories.approve(ctx.core, MIA, story.id)  # no box ticked: publishable right after approval, as before
     stories.publish(ctx.core, MIA, story.id, PlacementChannel.WEBSITE, "https://example.com/customers/acme")
 
     page.goto(page.url.split("?")[0])  # the permanent link, opened later
@@ -216,3 +217,58 @@ def test_a_link_opened_twice_from_webmail_keeps_the_first_tab_valid(ctx, site, e
     first.wait_for_url("**/consent/*")
     assert "Thank you, Dana Lee" in first.inner_text("main")
     assert rows(engine, m.Story)[0].result == "Close in 2 days"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_customer_reviews_the_final_version_asks_for_changes_then_approves(ctx, site, engine, slack, page_at,
+                                                                          tmp_path, viewport):
+    from tests.conftest import MIA
+    from tests.intake.conftest import final_path
+    from workflows import stories
+
+    draft = sent_ask(ctx.core)
+    page = page_at(viewport)
+    page.goto(site + path_of(draft.link))
+    page.get_by_label("What result did you see?").fill("Close in 2 days <b>not</b> 5")
+    page.get_by_label("The numbers").fill("60% faster close")
+    for choice in ("My name", "My company's name", "Your website"):
+        page.get_by_label(choice, exact=True).check()
+    page.get_by_label("Your full name").fill("Dana Lee")
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url("**/consent/*")
+    story = rows(engine, m.Story)[0]
+    stories.approve(ctx.core, MIA, story.id)
+
+    page.goto(site + final_path(engine))
+    main = page.inner_text("main")
+    assert page.get_by_role("heading", level=1).inner_text() == "Approve your story before it is published"
+    assert "Close in 2 days <b>not</b> 5" in main and "Dana Lee at Acme Corp" in main and "Your website" in main
+    assert "60% faster close" not in main and "The numbers (you did not allow it)" in main
+    assert fits_width(page)
+    page.screenshot(path=tmp_path / "final.png", full_page=True)
+    page.get_by_role("button", name="Ask for changes").click()
+    assert "Tell us what to change" in page.inner_text("main")  # an empty note is refused, on the same page
+    page.get_by_label("What should change?").fill("Say 'finance team'")
+    page.get_by_role("button", name="Ask for changes").click()
+    assert "Thank you, we have your changes" in page.inner_text("main")
+    assert rows(engine, m.Story)[0].state == StoryState.IN_REVIEW
+    posted_to(slack, APPROVALS, "Say 'finance team'")
+
+    stories.approve(ctx.core, MIA, story.id)
+    page.goto(site + final_path(engine))
+    page.get_by_role("button", name="Approve").click()
+    assert "Thank you for approving" in page.inner_text("main")
+    assert rows(engine, m.Story)[0].state == StoryState.APPROVED
+    posted_to(slack, APPROVALS, "Ready to publish: Acme Corp")
+
+
+def test_customer_says_no_thanks_on_a_phone(ctx, site, engine, slack, page_at):
+    draft = sent_ask(ctx.core)
+    page = page_at(PHONE)
+    page.goto(site + path_of(draft.link))
+    page.get_by_label("Why not").fill("Busy quarter")
+    page.get_by_role("button", name="No thanks").click()
+    assert "Thank you for letting us know" in page.inner_text("main") and fits_width(page)
+    assert rows(engine, m.Ask)[0].state == AskState.DECLINED
+    page.goto(site + path_of(draft.link))
+    assert "This request was declined" in page.inner_text("main")

@@ -6,7 +6,7 @@ import pytest
 
 from storage import models as m
 from tests.core.helpers import outbox, rows
-from tests.intake.conftest import csrf_of, path_of, sent_ask
+from tests.intake.conftest import csrf_of, final_path, path_of, sent_ask
 from workflows.states import AskState, AskType, StoryState
 
 GOOD = {"goal": "Close faster", "change": "Automated reconciliations", "result": "Close takes 2 days, not 5",
@@ -168,6 +168,8 @@ def test_withdrawal_retires_placements_and_tells_marketing(web, ctx, engine):
     confirmation = web.post(path, data={**GOOD, "csrf": csrf}).headers["location"]
     story = rows(engine, m.Story)[0]
     stories.approve(ctx.core, MIA, story.id)
+    final = web.get(final_path(engine))  # the customer asked to see the final version: they approve it first
+    assert web.post(f"{final_path(engine)}/approve", data={"csrf": csrf_of(final.text)}).status_code == 200
     stories.publish(ctx.core, MIA, story.id, PlacementChannel.WEBSITE, "https://example.com/customers/acme")
     consent_path = confirmation.split("?")[0]
     page = web.get(consent_path)
