@@ -170,7 +170,7 @@ def deal_cmd(opportunity_id: str = typer.Argument(..., help="The CRM's opportuni
     core = cli._context().core
     day = closed_on.date() if closed_on else core.now().astimezone(core.config.tz).date()
     try:
-        cli.console.print(escape(sales.close_deal(core, _actor(who), opportunity_id, outcome, amount, day)))
+        cli.console.print(escape(sales.close_deal(core, _actor(who), opportunity_id, outcome, amount, day).message))
     except DomainError as exc:
         cli.err.print(f"[red]{escape(exc.message)}[/red]")
         raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
