@@ -127,9 +127,9 @@ def main() -> None:
             servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-")),
                                     SLACK_BOT_TOKEN=SLACK_TOKEN, SLACK_SIGNING_SECRET=SLACK_SECRET,
                                     SLACK_API_URL=api_url))
-        apps = {"bare Bolt": bare.url, **{s.name: s.url for s in servers}}
+        apps = {"bare Bolt": bare, **{s.name: s for s in servers}}
         figures = acks.measure(apps, "/slack/events", KINDS, Bodies(account_ids, f"{emulator.url}/response/bench"),
-                               args)
+                               args, others=[emulator])
         print(f"Slack acknowledgements: {args.concurrency} concurrent signed requests, {args.requests} measured per "
               f"kind and app after {args.concurrency} warm-up, median of {args.rounds} rotating round(s); "
               f"'!' marks a ratio outside the goal (latency ≤ {acks.GOAL_LATENCY}×, "

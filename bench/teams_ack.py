@@ -69,9 +69,9 @@ def main() -> None:
             drops.append(drop)
             acks.seed_accounts(db_url, CONFIG)
             servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-"))))
-        apps = {"echo Agents": echo.url, **{s.name: s.url for s in servers}}
+        apps = {"echo Agents": echo, **{s.name: s for s in servers}}
         activities = Activities(connector.url, [f"Bench Account {i}" for i in range(20)])
-        figures = acks.measure(apps, "/api/messages", KINDS, activities, args)
+        figures = acks.measure(apps, "/api/messages", KINDS, activities, args, others=[connector])
         print(f"Teams invokes: {args.concurrency} concurrent activities, {args.requests} measured per kind and app "
               f"after {args.concurrency} warm-up, median of {args.rounds} rotating round(s); '!' marks a ratio "
               f"outside the goal (latency ≤ {acks.GOAL_LATENCY}×, req/s ≥ {acks.GOAL_RATE}×, "
