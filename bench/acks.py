@@ -202,8 +202,8 @@ def measure(apps: dict[str, Server], path: str, kinds: list[str], build: Callabl
     for kind in kinds:
         for name in names:
             settle(everyone)
-            asyncio.run(fire(apps[name].url + path, build(kind, args.concurrency), args.concurrency))
-            figures.sent[name] = figures.sent.get(name, 0) + args.concurrency
+            asyncio.run(fire(apps[name].url + path, build(kind, args.warmup), args.concurrency))
+            figures.sent[name] = figures.sent.get(name, 0) + args.warmup
         for turn in range(args.rounds):
             for name in names[turn % len(names):] + names[:turn % len(names)]:
                 settle(everyone)
@@ -256,16 +256,17 @@ def footprint_table(servers: list[Server], floor_server: Server, sent: dict[str,
 
 def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="one round of 100 per kind: under a minute")
+    parser.add_argument("--quick", action="store_true", help="one round of 60 per kind after 20: about a minute")
     parser.add_argument("--requests", type=int, default=300, help="measured requests per kind, app and round")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=50, help="requests per kind and app before measuring")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per kind; medians are reported")
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL",
                                                        "postgresql://postgres@127.0.0.1/postgres"))
     args = parser.parse_args()
     if args.quick:
-        args.requests, args.rounds = 100, 1
+        args.requests, args.rounds, args.warmup = 60, 1, 20
     args.databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     return args
 
