@@ -4,7 +4,8 @@ Every server runs in its own process (the bot as `python -m bot serve`, the floo
 bench/apps.py) and is timed from its launch to its first healthy /healthz. The client sends each
 kind of request to every app in turn, `concurrency` at a time, after a warm-up; the apps take turns
 over several rounds (the order rotating) and the medians are reported, so load from other processes
-on the machine weighs on all alike. Ratios are app / floor from the same run.
+on the machine weighs on all alike; before each batch every server finishes the work the previous
+batch caused (its CPU time stops moving), so no app's follow-up work lands in another's turn. Ratios are app / floor from the same run.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ class Server:
         if not self.url:
             raise SystemExit(f"{self.name} did not start")
         return self.url
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -172,19 +177,38 @@ class Figures:
         return tuple(statistics.median(column) for column in zip(*self.rounds[kind, app]))
 
 
-def measure(apps: dict[str, str], path: str, kinds: list[str], build: Callable[[str, int], list[Request]],
-            args: argparse.Namespace, ok: Callable[[int], bool] = lambda status: status == 200) -> Figures:
-    """Every kind against every app: a warm-up, then `rounds` rounds with the apps' order rotating."""
+def settle(servers: list[Server], window: float = 0.3, idle: float = 0.1, limit: float = 20) -> None:
+    """Wait until the servers are near idle (under `idle` of a core over `window` s: the work that
+    followed the acks is done), so it weighs on no other app's turn."""
+    deadline = time.monotonic() + limit
+    before = sum(s.cpu_seconds() for s in servers)
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = sum(s.cpu_seconds() for s in servers)
+        if now - before <= idle * window:
+            return
+        before = now
+
+
+def measure(apps: dict[str, Server], path: str, kinds: list[str], build: Callable[[str, int], list[Request]],
+            args: argparse.Namespace, others: list[Server] = (),
+            ok: Callable[[int], bool] = lambda status: status == 200) -> Figures:
+    """Every kind against every app: a warm-up, then `rounds` rounds with the apps' order rotating.
+
+    Before each batch all servers (and the emulators in `others`) finish the work the previous one caused."""
     figures = Figures()
     names = list(apps)
+    everyone = [*apps.values(), *others]
     for kind in kinds:
         for name in names:
-            asyncio.run(fire(apps[name] + path, build(kind, args.concurrency), args.concurrency))
-            figures.sent[name] = figures.sent.get(name, 0) + args.concurrency
+            settle(everyone)
+            asyncio.run(fire(apps[name].url + path, build(kind, args.warmup), args.concurrency))
+            figures.sent[name] = figures.sent.get(name, 0) + args.warmup
         for turn in range(args.rounds):
             for name in names[turn % len(names):] + names[:turn % len(names)]:
+                settle(everyone)
                 latencies, wall, statuses = asyncio.run(
-                    fire(apps[name] + path, build(kind, args.requests), args.concurrency))
+                    fire(apps[name].url + path, build(kind, args.requests), args.concurrency))
                 figures.sent[name] += len(statuses)
                 bad = [s for s in statuses if not ok(s)]
                 if bad:
@@ -232,16 +256,17 @@ def footprint_table(servers: list[Server], floor_server: Server, sent: dict[str,
 
 def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="one round of 100 per kind: under a minute")
+    parser.add_argument("--quick", action="store_true", help="one round of 60 per kind after 20: about a minute")
     parser.add_argument("--requests", type=int, default=300, help="measured requests per kind, app and round")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=50, help="requests per kind and app before measuring")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per kind; medians are reported")
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL",
                                                        "postgresql://postgres@127.0.0.1/postgres"))
     args = parser.parse_args()
     if args.quick:
-        args.requests, args.rounds = 100, 1
+        args.requests, args.rounds, args.warmup = 60, 1, 20
     args.databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     return args
 

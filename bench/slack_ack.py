@@ -17,7 +17,7 @@ process. The same signed requests, in Slack's payload shapes, go to every app (b
 
 Latency is from sending to the full HTTP answer (the acknowledgement). The footprint table gives
 start-up to the first healthy /healthz and resident memory after the requests sent, against the
-bare app. `--quick` (one round of 100) runs in under a minute.
+bare app. `--quick` (one round of 60 after 20) runs in about a minute.
 """
 
 from __future__ import annotations
@@ -127,11 +127,11 @@ def main() -> None:
             servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-")),
                                     SLACK_BOT_TOKEN=SLACK_TOKEN, SLACK_SIGNING_SECRET=SLACK_SECRET,
                                     SLACK_API_URL=api_url))
-        apps = {"bare Bolt": bare.url, **{s.name: s.url for s in servers}}
+        apps = {"bare Bolt": bare, **{s.name: s for s in servers}}
         figures = acks.measure(apps, "/slack/events", KINDS, Bodies(account_ids, f"{emulator.url}/response/bench"),
-                               args)
+                               args, others=[emulator])
         print(f"Slack acknowledgements: {args.concurrency} concurrent signed requests, {args.requests} measured per "
-              f"kind and app after {args.concurrency} warm-up, median of {args.rounds} rotating round(s); "
+              f"kind and app after {args.warmup} warm-up, median of {args.rounds} rotating round(s); "
               f"'!' marks a ratio outside the goal (latency ≤ {acks.GOAL_LATENCY}×, "
               f"req/s ≥ {acks.GOAL_RATE}×, start-up and memory ≤ {acks.GOAL_FOOTPRINT}×)")
         print("\n".join(acks.latency_table(figures, KINDS, "bare Bolt", [s.name for s in servers])))

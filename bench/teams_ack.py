@@ -12,7 +12,7 @@ go to POST /api/messages of every app, so whichever Teams implementation the bot
 - "extension submit" composeExtension/submitAction of "Flag as customer win": a win recorded
 
 An invoke's answer is its HTTP response, so latency is from sending to the full answer.
-`--quick` (one round of 100) runs in under a minute.
+`--quick` (one round of 60 after 20) runs in about a minute.
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def main() -> None:
             drops.append(drop)
             acks.seed_accounts(db_url, CONFIG)
             servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-"))))
-        apps = {"echo Agents": echo.url, **{s.name: s.url for s in servers}}
+        apps = {"echo Agents": echo, **{s.name: s for s in servers}}
         activities = Activities(connector.url, [f"Bench Account {i}" for i in range(20)])
-        figures = acks.measure(apps, "/api/messages", KINDS, activities, args)
+        figures = acks.measure(apps, "/api/messages", KINDS, activities, args, others=[connector])
         print(f"Teams invokes: {args.concurrency} concurrent activities, {args.requests} measured per kind and app "
-              f"after {args.concurrency} warm-up, median of {args.rounds} rotating round(s); '!' marks a ratio "
+              f"after {args.warmup} warm-up, median of {args.rounds} rotating round(s); '!' marks a ratio "
               f"outside the goal (latency ≤ {acks.GOAL_LATENCY}×, req/s ≥ {acks.GOAL_RATE}×, "
               f"start-up and memory ≤ {acks.GOAL_FOOTPRINT}×)")
         print("\n".join(acks.latency_table(figures, KINDS, "echo Agents", [s.name for s in servers])))

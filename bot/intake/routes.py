@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import BotContext
-from bot.logs import refused
 from bot.intake import forms
 from bot.intake.security import COOKIE, HEADERS, MAX_BODY, Csrf, NotAForm, TooLarge, read_form
+from bot.logs import refused
 from workflows import calls, final, referrals, reviews, stories
 from workflows.errors import Conflict, DomainError, InvalidInput
 from workflows.links import BadLink
@@ -45,6 +45,12 @@ SEND_AGAIN = ("For your security this form could not be accepted: it was open to
               "Press Send again.")
 
 
+def bad_link(request: Request, error: DomainError) -> HTMLResponse:
+    """The page for a link that is not valid, has expired or was used (the reason goes to the log line)."""
+    refused(request.scope, f"link refused ({type(error).__name__})")
+    return problem(LINK_PROBLEM, error.message, 404)
+
+
 def _form_expired() -> HTMLResponse:
     return problem("Please send the form again",
                    "For your security this form could not be accepted: it was open too long or cookies are "
@@ -56,10 +62,12 @@ async def _posted(request: Request) -> dict[str, list[str]] | HTMLResponse:
     try:
         return await read_form(request)
     except TooLarge:
+        refused(request.scope, f"form over {MAX_BODY // 1024} KB")
         return problem("That was too much to send at once",
                        f"Answers can be up to {MAX_BODY // 1024} KB in total. Go back, shorten them and send again.",
                        413)
-    except (NotAForm, ValueError):
+    except (NotAForm, ValueError) as exc:
+        refused(request.scope, f"not a readable form ({type(exc).__name__})")
         return problem("We could not read that form", "Go back, reload the page and send it again.", 400)
 
 
@@ -90,12 +98,13 @@ def router(ctx: BotContext) -> APIRouter:
         sender = csrf.sender(token, request.cookies.get(COOKIE))
         earlier = await run_in_threadpool(stories.sent_before, core, token, sender)
         if earlier is None:
-            return problem(LINK_PROBLEM, error.message, 404)
+            return bad_link(request, error)
         done = earlier.submitted
         if raw is not None:
             again = forms.parse(raw, forms.layout_for(done.story.ask_type), core.now(), core.config.tz)
             if again.form and stories.answers_key(again.form) == earlier.answers:
                 return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
+        refused(request.scope, "link already used")
         return problem(LINK_PROBLEM, USED, 404, link=done.consent_url)
 
     def intake_page(request: Request, token: str, view: stories.IntakeView, posted: forms.Posted,
@@ -154,7 +163,7 @@ def router(ctx: BotContext) -> APIRouter:
         except InvalidInput as exc:
             return problem("That reason is too long", exc.message, 400)
         except (BadLink, Conflict) as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return render("done.html", title="Thank you for letting us know",
                       message="We will not ask you about this again, and this link no longer works. "
                               "Thank you for your time.")
@@ -169,7 +178,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             view = await run_in_threadpool(final.view_final, core, token)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return final_page(request, token, view)
 
     @api.post("/final/{token}/{answer}", response_class=HTMLResponse)
@@ -178,10 +187,15 @@ def router(ctx: BotContext) -> APIRouter:
         if isinstance(raw, Response):
             return raw
         if answer not in ("approve", "changes"):
+            refused(request.scope, "no such answer")
             return problem(LINK_PROBLEM, "This page does not exist.", 404)
-        if not csrf_ok(request, token, raw):
-            return _form_expired()
         note = (raw.get("note") or [""])[0]
+        if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
+            try:
+                view = await run_in_threadpool(final.view_final, core, token)
+            except BadLink as gone:
+                return bad_link(request, gone)
+            return final_page(request, token, view, note, SEND_AGAIN, 403)
         try:
             if answer == "approve":
                 await run_in_threadpool(final.approve, core, token)
@@ -192,20 +206,20 @@ def router(ctx: BotContext) -> APIRouter:
             try:
                 view = await run_in_threadpool(final.view_final, core, token)
             except BadLink as gone:
-                return problem(LINK_PROBLEM, gone.message, 404)
+                return bad_link(request, gone)
             return final_page(request, token, view, note, exc.message, 400)
         except (BadLink, Conflict) as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return render("done.html", title="Thank you, we have your changes",
                       message="We will revise the story and send you the new version to approve. "
                               "Nothing is published before you approve it.")
 
     @api.get("/calls/{token}/invitation.ics")
-    async def call_invitation(token: str):
+    async def call_invitation(request: Request, token: str):
         try:
             body = await run_in_threadpool(calls.invitation, core, token)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return Response(body, media_type="text/calendar; charset=utf-8",
                         headers={**HEADERS, "Content-Disposition": 'attachment; filename="story-call.ics"'})
 
@@ -221,7 +235,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             view = await run_in_threadpool(stories.view_consent, core, view_token)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return await run_in_threadpool(consent_page, request, view_token, view, sent=sent, just_withdrawn=withdrawn,
                                        reviewed=reviewed)
 
@@ -240,7 +254,7 @@ def router(ctx: BotContext) -> APIRouter:
             await run_in_threadpool(reviews.confirm_site_review, core, view_token, values["site"], values["url"],
                                     rating)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         except Conflict:
             pass  # the same review again: thanked as before
         except InvalidInput as exc:
@@ -258,7 +272,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             await run_in_threadpool(stories.withdraw_consent, core, view_token)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         except Conflict:
             pass  # already withdrawn: the page says so
         return RedirectResponse(f"/consent/{view_token}?withdrawn=1", status_code=303, headers=HEADERS)
@@ -274,7 +288,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             referrer = await run_in_threadpool(referrals.view_referrer, core, code)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return referral_page(request, code, referrer, {}, {}, sent=bool(sent))
 
     @api.post("/r/{code}", response_class=HTMLResponse)
@@ -285,7 +299,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             referrer = await run_in_threadpool(referrals.view_referrer, core, code)
         except BadLink as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         values = {name: forms.first_text(raw, name) for name in ("company", "contact_name", "contact_email")}
         if not csrf_ok(request, code, raw):  # what was typed is shown again with a fresh token
             return referral_page(request, code, referrer, values, {"send": SEND_AGAIN}, 403)
@@ -299,7 +313,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             await run_in_threadpool(referrals.record_referral, core, code, form)
         except DomainError as exc:
-            return problem(LINK_PROBLEM, exc.message, 404)
+            return bad_link(request, exc)
         return RedirectResponse(f"/r/{code}?sent=1", status_code=303, headers=HEADERS)
 
     return api

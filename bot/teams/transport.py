@@ -46,6 +46,7 @@ from microsoft_agents.hosting.fastapi import CloudAdapter, jwt_authorization_dec
 from microsoft_agents.hosting.msteams import TeamsAgentExtension
 
 from bot.limits import BadInput, read_json, refuse
+from bot.logs import refused
 
 logger = logging.getLogger(__name__)
 
@@ -175,9 +176,14 @@ def _no_app_id_warning(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("App ID is not provided")
 
 
-def _no_activity_echo(record: logging.LogRecord) -> bool:
-    """The SDK logs a rejected activity with its text and a traceback; /api/messages refuses it in one line."""
-    return not record.getMessage().startswith("Validation error for Activity")
+def _one_line_refusals(record: logging.LogRecord) -> bool:
+    """/api/messages logs each refusal in one line; drop the SDK's own (a rejected activity's text and
+    traceback, a token's validation error)."""
+    return not record.getMessage().startswith(("Validation error for Activity", "JWT validation error"))
+
+
+_SDK_REFUSAL_LOGGERS = ("microsoft_agents.activity.activity",
+                        "microsoft_agents.hosting.core.authorization.jwt._authorize_request")
 
 
 def _auth_config(credentials: TeamsCredentials) -> AgentAuthConfiguration:
@@ -229,9 +235,9 @@ class TeamsRuntime:
 
     def __init__(self, credentials: TeamsCredentials | None = None):
         self.credentials = credentials = credentials or TeamsCredentials()
-        activity_logger = logging.getLogger("microsoft_agents.activity.activity")
-        if _no_activity_echo not in activity_logger.filters:
-            activity_logger.addFilter(_no_activity_echo)
+        for name in _SDK_REFUSAL_LOGGERS:
+            if _one_line_refusals not in logging.getLogger(name).filters:
+                logging.getLogger(name).addFilter(_one_line_refusals)
         if credentials.anonymous:
             sdk_logger = logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client")
             if _no_app_id_warning not in sdk_logger.filters:
@@ -263,12 +269,15 @@ class TeamsRuntime:
         @app.post("/api/messages", include_in_schema=False)
         async def api_messages_route(request: Request) -> Response:
             try:
-                return await api_messages(request)
+                response = await api_messages(request)
             except Exception as exc:
                 if getattr(request.state, "claims_identity", None) is not None:
                     raise  # the token was accepted: this is not an authentication problem
                 return refuse(request.scope, 401, f"Teams token could not be read ({type(exc).__name__})",
                               "Unauthorized")
+            if response.status_code == 401 and getattr(request.state, "claims_identity", None) is None:
+                refused(request.scope, "no valid Bot Framework token")  # the SDK's decorator answered
+            return response
 
         @jwt_authorization_decorator
         async def api_messages(request: Request) -> Response:

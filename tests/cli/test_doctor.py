@@ -196,3 +196,11 @@ def test_serve_reports_refused_teams_credentials(setup, connector):
     health, output = _serve(env)
     assert health["surfaces"]["teams"].startswith("error: token request refused: invalid_client (AADSTS7000215)")
     assert "teams      error: token request refused" in output and "an-old-secret" not in output
+
+
+def test_a_slow_slack_does_not_hold_up_the_start(setup, slack):
+    slack.delay_next("auth.test", 8)
+    health, output = _serve(setup)
+    assert health["surfaces"]["slack"] == "on: POST /slack/events"  # answered while the check was still waiting
+    assert [c.method for c in slack.calls()] == []  # auth.test was asked but has not answered yet
+    assert "Listening on" in output

@@ -149,9 +149,10 @@ def captured_logs(secrets: list[str]):
 
 
 def refusal_lines(log_text: str, request_ids) -> dict[str, list[tuple[str, str]]]:
-    """(level, message) of each line at INFO or above logged for each request id; a traceback fails the test."""
+    """(level, message) of each line at INFO or above logged for each request id; none may carry a traceback."""
     lines = [json.loads(line) for line in log_text.splitlines()]
-    assert "Traceback" not in log_text and not any("exc_info" in line for line in lines), log_text[-3000:]
-    return {rid: [(line["level"], line["message"]) for line in lines
-                 if line["request_id"] == rid and line["level"] != "DEBUG"]
-            for rid in request_ids}
+    about = {rid: [line for line in lines if line["request_id"] == rid and line["level"] != "DEBUG"]
+             for rid in request_ids}
+    traced = [line for found in about.values() for line in found if "exc_info" in line or "Traceback" in line["message"]]
+    assert not traced, traced[:3]
+    return {rid: [(line["level"], line["message"]) for line in found] for rid, found in about.items()}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
+import time
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -16,7 +17,8 @@ from tests.core.helpers import flag, token_of
 from tests.conftest import SAM
 from tests.emulators import teams_activities as ta
 from tests.emulators.slack_requests import FORM, signature
-from tests.reliability.security_helpers import SECRETS, captured_logs, counts, fresh, world  # noqa: F401
+from tests.reliability.security_helpers import (SECRETS, captured_logs, counts, fresh, refusal_lines,  # noqa: F401
+                                                world)
 from workflows import asks
 from workflows.states import AskType
 
@@ -65,6 +67,11 @@ SLACK_BODIES = st.one_of(
     as_json(shaped(SLACK_KEYS)).map(lambda body: ("application/json", body)),
     st.binary(max_size=200).map(lambda body: (FORM, body)),
 )
+WEBHOOKS = ["/webhooks/nps", "/webhooks/accounts", "/webhooks/opportunities"]
+HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=80).map(str.strip) | st.sampled_from(
+    ["", "x", "1.5", "-1", "9" * 400, "v0=", "v0=" + "0" * 64, "sha256=", "Bearer", "Bearer x"])
+SAFE_HEADERS = st.dictionaries(st.sampled_from(["X-Request-Id", "Authorization", "X-Forwarded-Proto",
+                                                "X-Slack-Request-Timestamp", "X-Webhook-Signature"]), HEADER_TEXT)
 TEAMS_KEYS = ["type", "id", "from", "conversation", "recipient", "serviceUrl", "channelId", "value", "name", "text",
               "channelData", "replyToId", "entities", "attachments"]
 WEBHOOK_KEYS = ["event_id", "account", "contact_email", "contact_name", "score", "responded_at", "comment",
@@ -146,7 +153,7 @@ def test_malformed_payloads_on_every_route(fresh, tally):
                                     headers={"Content-Type": "application/json"}), before)
 
         @FUZZ
-        @given(st.sampled_from(["/webhooks/nps", "/webhooks/accounts"]), as_json(shaped(WEBHOOK_KEYS)))
+        @given(st.sampled_from(WEBHOOKS), as_json(shaped(WEBHOOK_KEYS)))
         def webhooks(path, content):
             stamp = int(world.ctx.core.now().timestamp())
             tally.check(client.post(path, content=content, headers={
@@ -164,13 +171,18 @@ def test_malformed_payloads_on_every_route(fresh, tally):
             tally.check(client.post(path, content=body, headers={"Content-Type": kind_header}), before)
             tally.check(client.get(f"{path.replace('/withdraw', '')}?{encode(fields[:3])}"), before)
 
-        for run in (slack, teams, webhooks, pages):
+        @FUZZ
+        @given(st.sampled_from(["/healthz", "/metrics", "/p/{}", "/r/{}", "/consent/{}", "/nowhere/{}"]), TEXT,
+               st.lists(st.tuples(TEXT, TEXT), max_size=3), SAFE_HEADERS)
+        def reads(path, segment, query, headers):
+            tally.check(client.get(path.format(quote(segment.encode("utf-8", "surrogatepass"), safe="")),
+                                   params=encode(query), headers=headers), before)
+
+        for run in (slack, teams, webhooks, pages, reads):
             run()
     client.close()
-    open("/tmp/sec/fuzz.log", "w").write(logs.getvalue())
-    lines = [json.loads(line) for line in logs.getvalue().splitlines()]
-    logged = {line["request_id"] for line in lines if line["level"] in ("INFO", "WARNING", "ERROR")}
-    assert set(tally.refused_ids) <= logged, "a refused request left no log line"
+    lines = refusal_lines(logs.getvalue(), tally.refused_ids)
+    assert all(lines.values()), "a refused request left no log line"
     assert tally.server_errors == 0
     print(f"fuzz: {tally.tried} requests, {len(tally.refused_ids)} refused, {tally.server_errors} 5xx")
 
@@ -185,3 +197,74 @@ def test_bodies_over_the_limit_get_413_and_write_nothing(fresh, path):
                                headers={"Content-Type": "application/json"})
     assert (declared.status_code, streamed.status_code) == (413, 413)
     assert counts(fresh.engine) == before
+
+
+STAMPS = st.none() | HEADER_TEXT | st.integers(-10**6, 10**6).map(lambda delta: str(int(time.time()) + delta * 301))
+SIGNATURES = st.none() | HEADER_TEXT | st.binary(min_size=32, max_size=32).map(lambda raw: "v0=" + raw.hex())
+REMOTE = {"X-Forwarded-For": "203.0.113.7"}  # as the trusted local proxy reports a caller elsewhere
+
+
+def test_unverified_requests_on_every_route_cause_nothing(fresh):
+    """Requests no secret signed, on every route that needs one: 401/403, no call out, no row, one warning each."""
+    from tests.reliability.test_forgery import _slack_shapes
+
+    world = fresh
+    token = sent_intake(world)
+    time.sleep(1)  # the ask's own posts go out before the count starts
+    world.slack_api.reset()
+    world.connector.reset()
+    shapes = list(_slack_shapes(world.slack_api).values())
+    before = counts(world.engine)
+    answers: list[httpx.Response] = []
+
+    def headers_of(**values) -> dict:
+        return {name: value for name, value in values.items() if value is not None}
+
+    with captured_logs([]) as logs, httpx.Client(base_url=world.url, timeout=10) as client:
+        @FUZZ
+        @given(st.sampled_from(shapes), STAMPS, SIGNATURES)
+        def slack(shape, stamp, signed):
+            kind, body = shape
+            answers.append(client.post("/slack/events", content=body, headers=headers_of(**{
+                "Content-Type": kind, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signed})))
+
+        @FUZZ
+        @given(st.sampled_from(WEBHOOKS), as_json(shaped(WEBHOOK_KEYS)), STAMPS,
+               SIGNATURES.map(lambda sig: sig and sig.replace("v0=", "sha256=")))
+        def webhooks(path, body, stamp, signed):
+            answers.append(client.post(path, content=body, headers=headers_of(**{
+                "Content-Type": "application/json", "X-Webhook-Timestamp": stamp, "X-Webhook-Signature": signed})))
+
+        @FUZZ
+        @given(teams_activity(shaped(TEAMS_KEYS)), st.none() | HEADER_TEXT.map(lambda text: f"Bearer {text}".strip()))
+        def teams(activity, authorization):
+            answers.append(client.post("/api/messages", content=json.dumps(activity).encode(), headers=headers_of(
+                **REMOTE, Authorization=authorization, **{"Content-Type": "application/json"})))
+
+        @FUZZ
+        @given(st.lists(st.tuples(st.sampled_from(INTAKE_FIELDS + ["csrf"]), TEXT), max_size=12),
+               st.sampled_from(["/intake/{}", "/r/{}"]))
+        def pages(fields, path):
+            with httpx.Client(base_url=world.url, timeout=10) as stranger:  # no cookie: not the browser that opened it
+                answers.append(stranger.post(path.format(token), content=encode(fields).encode(),
+                                             headers={"Content-Type": FORM}))
+
+        @FUZZ
+        @given(SAFE_HEADERS)
+        def metrics(headers):
+            headers.pop("X-Request-Id", None)  # each answer's own id tells its log line apart
+            answers.append(client.get("/metrics", headers={**headers, **REMOTE}))
+
+        global shape_url
+        shape_url = world.connector.service_url
+        for run in (slack, webhooks, teams, pages, metrics):
+            run()
+        time.sleep(0.5)  # anything acted on would have reached a fake by now
+    statuses = {(r.request.url.path.split("/")[1], r.status_code) for r in answers}
+    assert {status for _, status in statuses} <= {401, 403, 404}, statuses
+    assert world.slack_api.calls() == [] and world.connector.calls() == []
+    assert counts(world.engine) == before
+    lines = refusal_lines(logs.getvalue(), [r.headers["x-request-id"] for r in answers])
+    odd = {rid: found for rid, found in lines.items() if len(found) != 1 or " refused: " not in found[0][1]}
+    assert not odd, list(odd.items())[:5]
+    print(f"unverified fuzz: {len(answers)} requests, {sorted(statuses)}")
