@@ -1,5 +1,5 @@
-"""The Teams surface: messages, card buttons, the message action and dialogs, translated into
-workflow commands (run in a worker thread) and their results into Adaptive Cards."""
+"""The Teams surface: the interaction table's commands and buttons registered as routes of the SDK
+application, run in a worker thread, and their outcomes rendered as Adaptive Cards and dialogs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import html
 import logging
 import re
-from datetime import date
 from typing import Any, Awaitable, Callable
 
 from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse
@@ -16,7 +15,6 @@ from microsoft_agents.hosting.msteams import TeamsAgentExtension
 from microsoft_teams.api.models import MessagingExtensionAction, TaskModuleRequest, TaskModuleResponse
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from bot.charts import digest_chart
 from bot.teams import render
 from bot.teams.conversations import Conversations, Roster
 from bot.teams.transport import (
@@ -29,63 +27,28 @@ from bot.teams.transport import (
     send_invoke_response,
     turn_info,
 )
-from workflows import asks, closeloop, lookups, references, sales, stories, views, wins
+from workflows import interactions, lookups
 from workflows.actors import Actor
+from workflows.asks import AskDraft
 from workflows.core import Core
-from workflows.digest import build_digest, digest_card
-from workflows.effects import Card
 from workflows.errors import DomainError, InvalidInput
+from workflows.interactions import DigestShown, ProofFound, QueueShown
 from workflows.outcome import Outcome
-from workflows.gating import review_gating_note
-from workflows.periods import containing, parse_period
-from workflows.queue import my_queue
-from workflows.states import AskType, PlacementChannel, RecognitionKind, WinSource
+from workflows.states import WinSource
+from workflows.stories import Published
 
 log = logging.getLogger(__name__)
 
-STALE = "This card is out of date. Type help to start again."
-Verb = Callable[[TurnInfo, Actor, dict], Awaitable[dict]]
-DialogStep = Callable[[TurnInfo, dict], Awaitable["str | TaskModuleResponse"]]
-ANY = re.compile("")  # every verb: the routes for buttons no longer known
+ANY = re.compile("")  # every verb: the routes for buttons and dialogs no longer known
 FALLBACK = RouteRank.LAST - 1  # routes of equal rank run in no set order: these before the last resort
-
-
-def _id(data: dict) -> int:
-    try:
-        return int(data.get("id"))
-    except (TypeError, ValueError):
-        raise InvalidInput(STALE) from None
-
-
-def _text(data: dict, key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _number(data: dict, key: str, name: str) -> float | None:
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number.", field=key) from None
-
-
-def _choice(enum_cls, value: Any, name: str):
-    try:
-        return enum_cls(str(value))
-    except ValueError:
-        raise InvalidInput(f"Pick a {name} from the list.") from None
+FORMS = [entry.name for entry in interactions.TABLE if entry.submit]
+_CARD_KEYS = ("verb", "msteams", render.IN_LIST)  # what a button carries besides the interaction's input
+ORIGIN = ("source", "event_key", "card_id")  # where a form was opened, carried by its submit button
 
 
 def event_key(ctx: TurnInfo, item_id: str | None = None) -> str:
     """A Teams message or activity id made unique across conversations (ids are only unique within one)."""
     return f"teams:{item_id or ctx.activity_id}@{ctx.conversation_id.split(';', 1)[0]}"[:200]
-
-
-def _busy(exc: BaseException) -> bool:
-    return isinstance(exc, CONNECTOR_ERRORS) and TeamsDeliveryError.wrap(exc).retryable
 
 
 def html_text(content: str) -> str:
@@ -95,51 +58,60 @@ def html_text(content: str) -> str:
     return re.sub(r"[ \t\xa0]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
 
 
+def _raw(data: Any) -> dict:
+    """A button's or form's values as the interaction's raw input."""
+    return {k: v for k, v in data.items() if k not in _CARD_KEYS} if isinstance(data, dict) else {}
+
+
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, CONNECTOR_ERRORS) and TeamsDeliveryError.wrap(exc).retryable
+
+
+def dialog(title: str, content: dict, height: str = "large") -> TaskModuleResponse:
+    """A dialog showing an Adaptive Card."""
+    return TaskModuleResponse.model_validate({"task": {"type": "continue", "value": {
+        "title": title, "height": height, "width": "medium",
+        "card": {"contentType": ADAPTIVE_CARD, "content": content}}}})
+
+
+def dialog_message(text: str) -> TaskModuleResponse:
+    """Closes the dialog showing a message."""
+    return TaskModuleResponse.model_validate({"task": {"type": "message", "value": text}})
+
+
 class AdvocacyTeams:
-    """The advocacy bot's Teams routes on the SDK application: messages, card buttons (Action.Execute
-    with an Action.Submit fallback), the "Flag as customer win" message action, dialogs and installs."""
+    """The advocacy bot's Teams routes on the SDK application: typed commands, card buttons
+    (Action.Execute with an Action.Submit fallback), forms in dialogs, the "Flag as customer win"
+    message action and installs."""
 
     def __init__(self, core: Core, runtime: TeamsRuntime, roster: Roster, conversations: Conversations,
                  names: Callable[[set[str]], Awaitable[dict[str, str]]] | None = None):
         self.core = core
-        self.runtime = runtime
         self.roster = roster
         self.conversations = conversations
         self.names = names  # display names for people on cards (the outbox's cached roster look-up)
-        self.verbs: dict[str, Verb] = {
-            "nomination.dismiss": self._dismiss, "nomination.snooze": self._snooze,
-            "review.approve": self._approve, "review.changes": self._changes, "review.reject": self._reject,
-            "story.publish": self._publish, "recognition.log": self._recognise, "proof.use": self._use_proof,
-            "win.submit": self._win_from_card, "queue.open": self._open, "queue.show": self._queue,
-            "reference.approve": self._approve_reference, "reference.decline": self._decline_reference,
-            "reference.complete": self._complete_reference, "closeloop.resolve": self._resolve_close_loop,
-        }
         self._register(runtime.app, runtime.teams)
 
     def _register(self, app: AgentApplication, teams: TeamsAgentExtension) -> None:
-        for verb, handle in self.verbs.items():
-            app.adaptive_card.action_execute(verb)(self._executed(handle))
-            app.adaptive_card.action_submit(verb)(self._submitted(handle))
-        app.adaptive_card.action_execute(ANY, rank=FALLBACK)(self._executed(self._gone))
-        app.adaptive_card.action_submit(ANY, rank=FALLBACK)(self._submitted(self._gone))
+        for entry in interactions.TABLE:
+            app.adaptive_card.action_execute(entry.name)(self._executed(entry.name))
+            app.adaptive_card.action_submit(entry.name)(self._submitted(entry.name))
+        app.adaptive_card.action_execute(ANY, rank=FALLBACK)(self._executed(""))
+        app.adaptive_card.action_submit(ANY, rank=FALLBACK)(self._submitted(""))
         teams.message_extensions.fetch_action(render.FLAG_WIN_COMMAND)(self.on_flag_fetch)
         teams.message_extensions.submit_action(render.FLAG_WIN_COMMAND)(self.on_flag_submit)
-        for verb, dialog in {"nomination.ask": self._ask_dialog, "ask.show": self._ask_text,
-                             "win.form": self._win_dialog}.items():
-            teams.task_modules.fetch(verb)(self._dialog_fetch(dialog))
-        for verb, step in {"win.submit": self._win_submitted, "ask.draft": self._ask_drafted,
-                           "ask.sent": self._ask_sent}.items():
-            teams.task_modules.submit(verb)(self._dialog_submit(step))
-        teams.task_modules.fetch(rank=FALLBACK)(self._dialog_fetch(self._stale_dialog))
-        teams.task_modules.submit(rank=FALLBACK)(self._dialog_submit(self._stale))
+        for name in FORMS:
+            teams.task_modules.fetch(name)(self._form_fetched(name))
+            teams.task_modules.submit(name)(self._form_submitted(name))
+        teams.task_modules.fetch(rank=FALLBACK)(self._form_fetched(""))
+        teams.task_modules.submit(rank=FALLBACK)(self._form_submitted(""))
         teams.activity(ActivityTypes.message, rank=RouteRank.LAST)(self.on_message)
         teams.installation_update()(self.on_installation)
         teams.conversation_update("membersAdded")(self.on_members_added)
         app.add_route(lambda context: context.activity.type == ActivityTypes.invoke, self.on_other_invoke,
                       is_invoke=True, rank=RouteRank.LAST)
 
-    async def _run(self, fn: Callable, *args: Any) -> Any:
-        return await asyncio.to_thread(fn, *args)
+    # running commands ---------------------------------------------------------------------------
 
     async def _turn(self, context: TurnContext) -> TurnInfo:
         ctx = turn_info(context)
@@ -151,22 +123,55 @@ class AdvocacyTeams:
         return Actor(platform="teams", user_id=ctx.from_aad_object_id or ctx.from_id or "", email=email,
                      name=ctx.from_name or "")
 
+    async def _dispatch(self, ctx: TurnInfo, name: str, raw: dict) -> Outcome:
+        return await asyncio.to_thread(interactions.dispatch, self.core, await self._actor(ctx), name, raw)
+
+    async def _form(self, ctx: TurnInfo, name: str, raw: dict) -> interactions.Form:
+        item = raw.get("id") or None
+        return await asyncio.to_thread(interactions.form_for, self.core, await self._actor(ctx), name, item)
+
     @retry(retry=retry_if_exception(_busy), stop=stop_after_attempt(3), wait=wait_exponential_jitter(1, 5),
            reraise=True)
     async def _reply(self, ctx: TurnInfo, activity: dict) -> None:
         """Answer in the conversation (in the thread, for a channel), waiting out short rate limits."""
         await ctx.context.send_activity(Activity.model_validate({"type": ActivityTypes.message, **activity}))
 
-    async def _update_for_everyone(self, ctx: TurnInfo, content: dict) -> None:
+    async def _update_for_everyone(self, ctx: TurnInfo, content: dict, card_id: str | None = None) -> None:
         """Replace the clicked card for everyone (the invoke answer only changes the clicker's view)."""
-        if not ctx.reply_to_id:
+        card_id = card_id or ctx.reply_to_id
+        if not card_id:
             return
-        activity = Activity.model_validate({"type": ActivityTypes.message, **render.message(content),
-                                            "id": ctx.reply_to_id})
+        activity = Activity.model_validate({"type": ActivityTypes.message, **render.message(content), "id": card_id})
         try:
             await ctx.context.update_activity(activity)
         except CONNECTOR_ERRORS as exc:
             log.warning("Could not update the Teams card for everyone (%s)", TeamsDeliveryError.wrap(exc).status)
+
+    async def _shown(self, name: str, outcome: Outcome, actor: Actor) -> dict:
+        """What an outcome looks like as a card: results, the item's new card, or a notice."""
+        if isinstance(outcome, QueueShown):
+            return render.queue_card(outcome.queue, actor.name.split(" ")[0] if actor.name else "")
+        if isinstance(outcome, ProofFound):
+            return render.proof_card(outcome.query, outcome.proofs, self.core.config.tz)
+        if isinstance(outcome, DigestShown):
+            return render.fitted(outcome.card)
+        updated = next((effect.card for effect in outcome.effects if effect.op == "update"), None)
+        if updated is not None and self.names and updated.people():
+            updated = updated.named(await self.names(updated.people()))
+        if updated is not None:
+            return render.card(updated)
+        return render.notice(interactions.INTERACTIONS[name].title, outcome.message)
+
+    @staticmethod
+    def _origin(ctx: TurnInfo, on_item: bool = False) -> dict:
+        """Where a form was opened (a resubmitted form records nothing twice; the card of the item it
+        was opened from is replaced by the result)."""
+        card = {"card_id": ctx.reply_to_id} if on_item and ctx.reply_to_id else {}
+        return {"source": WinSource.TEAMS.value, "event_key": event_key(ctx), **card}
+
+    @staticmethod
+    def _said(outcome: Outcome) -> str:
+        return f"{outcome.message} {outcome.tracked_url}" if isinstance(outcome, Published) else outcome.message
 
     # messages -----------------------------------------------------------------------------------
 
@@ -179,48 +184,24 @@ class AdvocacyTeams:
         ctx = await self._turn(context)
         if not self._addressed(ctx) or not ctx.activity_id:
             return
-        if not await self._run(lookups.first_delivery, self.core, "teams", event_key(ctx)):
+        if not await asyncio.to_thread(lookups.first_delivery, self.core, "teams", event_key(ctx)):
             return  # a redelivery
-        command, _, rest = html_text(ctx.text).partition(" ")
-        command, rest = command.lower(), rest.strip()
-        if command == "win":
-            content = render.win_form({"story": rest[:wins.STORY_MAX]}, {"event": event_key(ctx)}, dialog=False)
-        elif command == "proof":
-            proofs = await self._run(sales.find_proof, self.core, rest)
-            content = render.proof_card(rest, proofs, self.core.config.tz)
-        elif command == "queue":
-            content = await self._queue_card(await self._actor(ctx))
-        elif command == "reference":
-            content = await self._request_reference(await self._actor(ctx), rest)
-        elif command == "digest":
-            content = await self._digest(rest)
-        elif command in ("help", "hi", "hello", ""):
+        name, rest = interactions.command(html_text(ctx.text))
+        if name == "help":
             content = render.help_card(ctx.channel_id or "")
+        elif not name:
+            content = render.help_card(ctx.channel_id or "", problem=f"I don't know \u201c{rest}\u201d.")
+        elif name == "win":
+            form = await self._form(ctx, name, {})
+            content = render.form_card(form, {"form": "1", **self._origin(ctx)}, values={"story": rest},
+                                       on_card=True)
         else:
-            content = render.help_card(ctx.channel_id or "", problem=f"I don't know \u201c{command}\u201d.")
+            try:
+                outcome = await self._dispatch(ctx, name, {"text": rest})
+                content = await self._shown(name, outcome, await self._actor(ctx))
+            except DomainError as refused:
+                content = render.notice(interactions.INTERACTIONS[name].title, interactions.refusal(refused))
         await self._reply(ctx, render.message(content))
-
-    async def _request_reference(self, actor: Actor, criteria: str) -> dict:
-        try:
-            proposal = await self._run(references.request_reference, self.core, actor, criteria)
-        except DomainError as refused:
-            return render.notice("Reference request", refused.message)
-        return render.notice("Reference requested", proposal.message)
-
-    async def _queue_card(self, actor: Actor) -> dict:
-        queue = await self._run(my_queue, self.core, actor)
-        return render.queue_card(queue, actor.name.split(" ")[0] if actor.name else "")
-
-    async def _digest(self, period_text: str) -> dict:
-        tz = self.core.config.tz
-        try:
-            period = parse_period(period_text, tz) if period_text else containing(self.core.now(), tz)
-        except DomainError as exc:
-            return render.notice("Digest", exc.message, "Try: digest 2026-10 or digest 2026-Q3.")
-        digest = await self._run(build_digest, self.core, period)
-        card = digest_card(digest)
-        card.image = await self._run(digest_chart, digest)
-        return render.fitted(card)
 
     async def on_installation(self, context: TurnContext, _state: TurnState) -> None:
         if (context.activity.action or "").startswith("add"):
@@ -242,20 +223,39 @@ class AdvocacyTeams:
 
     # card buttons -------------------------------------------------------------------------------
 
-    def _executed(self, handle: Verb) -> Callable[[TurnContext, TurnState, Any], Awaitable[AdaptiveCardInvokeResponse]]:
+    async def _clicked(self, ctx: TurnInfo, name: str, data: Any) -> dict:
+        """Run a button's interaction; the answer is the card to show (a refusal keeps the card)."""
+        raw = _raw(data)
+        try:
+            outcome = await self._dispatch(ctx, name, raw)
+        except InvalidInput as bad:
+            if isinstance(data, dict) and data.get("form"):  # a form posted as a card: show it again
+                form = await self._form(ctx, name, raw)
+                return render.form_card(form, {k: data[k] for k in ("form", *ORIGIN) if k in data}, values=raw,
+                                        problem=bad.message, on_card=True)
+            return {"message": bad.message}
+        except DomainError as refused:
+            return {"message": interactions.refusal(refused)}
+        content = await self._shown(name, outcome, await self._actor(ctx))
+        if (_on_item(data) or raw.get("form")) and not _updates_a_card(outcome):
+            await self._update_for_everyone(ctx, content)
+        return content
+
+    def _executed(self, name: str) -> Callable[[TurnContext, TurnState, Any], Awaitable[AdaptiveCardInvokeResponse]]:
         """An Action.Execute click: the answer replaces the card for the clicker."""
         async def on_execute(context: TurnContext, _state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
-            result = await self._clicked(await self._turn(context), handle, data)
+            ctx = await self._turn(context)
+            result = await self._clicked(ctx, name or self._verb(context), data)
             if "message" in result and result.get("type") != "AdaptiveCard":
                 return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE, value=result["message"])
             return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=result)
         return on_execute
 
-    def _submitted(self, handle: Verb) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
-        """The Action.Submit fallback of older clients: the answer replaces the card, or is posted."""
+    def _submitted(self, name: str) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
+        """The Action.Submit fallback of older clients: the new card replaces the old one, or is posted."""
         async def on_submit(context: TurnContext, _state: TurnState, data: Any) -> None:
             ctx = await self._turn(context)
-            result = await self._clicked(ctx, handle, data)
+            result = await self._clicked(ctx, name or str(_raw_verb(data)), data)
             if "message" in result and result.get("type") != "AdaptiveCard":
                 await self._reply(ctx, render.text(result["message"]))
             elif ctx.reply_to_id:
@@ -264,244 +264,79 @@ class AdvocacyTeams:
                 await self._reply(ctx, render.message(result))
         return on_submit
 
-    async def _clicked(self, ctx: TurnInfo, handle: Verb, data: Any) -> dict:
-        actor = await self._actor(ctx)
-        try:
-            return await handle(ctx, actor, data if isinstance(data, dict) else {})
-        except DomainError as refused:
-            return {"message": refused.message}
+    @staticmethod
+    def _verb(context: TurnContext) -> str:
+        action = context.activity.value.get("action") if isinstance(context.activity.value, dict) else None
+        return str(action.get("verb") or "") if isinstance(action, dict) else ""
 
-    async def _gone(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        return {"message": "This button is no longer available. Type help to see what I can do."}
+    # dialogs ------------------------------------------------------------------------------------
 
-    async def _decided(self, ref_key: str, command: Callable[[], Outcome], current: Callable[[], Card],
-                       extra: Callable[[Any], list[dict]] = lambda _: []) -> dict:
-        """Run a decision; show the clicker the card everyone else gets from the outbox."""
-        outcome = await self._run(command)
-        card = outcome.card(ref_key)
-        if card is None:
-            card = await self._run(current)
-            card.note = outcome.message
-        if self.names and card.people():
-            card = card.named(await self.names(card.people()))
-        return render.card(card, extra=extra(outcome))
-
-    def _nomination(self, nomination_id: int, command: Callable[[], Any]) -> Awaitable[dict]:
-        return self._decided(f"nomination:{nomination_id}", command,
-                             lambda: views.nomination_card(self.core, nomination_id))
-
-    def _story(self, story_id: int, command: Callable[[], Any], extra=lambda _: []) -> Awaitable[dict]:
-        return self._decided(f"story:{story_id}", command, lambda: views.review_card(self.core, story_id), extra)
-
-    async def _dismiss(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        nomination_id = _id(data)
-        return await self._nomination(nomination_id, lambda: asks.dismiss(self.core, actor, nomination_id))
-
-    async def _snooze(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        nomination_id, until = _id(data), None
-        if _text(data, "until"):
+    def _form_fetched(self, name: str) -> Callable[..., Awaitable[TaskModuleResponse]]:
+        """A button that needs input opens its form (refused as the command would refuse)."""
+        async def on_fetch(context: TurnContext, _state: TurnState, request: TaskModuleRequest) -> TaskModuleResponse:
+            ctx = await self._turn(context)
+            raw, on_item = _raw(request.data), _on_item(request.data)
             try:
-                day = date.fromisoformat(_text(data, "until"))
-            except ValueError:
-                raise InvalidInput("Pick the date from the calendar.", field="until") from None
-            until = day
-        return await self._nomination(nomination_id, lambda: asks.snooze(self.core, actor, nomination_id, until))
+                form = await self._form(ctx, name or str(_raw_verb(request.data)), raw)
+            except DomainError as refused:
+                return dialog("Not possible", render.notice("Not possible", interactions.refusal(refused)), "small")
+            return dialog(form.title, render.form_card(form, self._origin(ctx, on_item), values=raw))
+        return on_fetch
 
-    async def _approve(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        story_id = _id(data)
-        return await self._story(story_id, lambda: stories.approve(self.core, actor, story_id))
+    def _form_submitted(self, name: str) -> Callable[..., Awaitable[TaskModuleResponse | None]]:
+        async def on_submit(context: TurnContext, _state: TurnState,
+                            request: TaskModuleRequest) -> TaskModuleResponse | None:
+            ctx = await self._turn(context)
+            return await self._submit_form(ctx, name or str(_raw_verb(request.data)), _raw(request.data))
+        return on_submit
 
-    async def _changes(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        story_id, reason = _id(data), _text(data, "changes_reason")
-        return await self._story(story_id, lambda: stories.request_changes(self.core, actor, story_id, reason))
-
-    async def _reject(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        story_id, reason = _id(data), _text(data, "reject_reason")
-        return await self._story(story_id, lambda: stories.reject(self.core, actor, story_id, reason))
-
-    async def _publish(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        story_id = _id(data)
-        channel = _choice(PlacementChannel, data.get("channel"), "place")
-        url = _text(data, "url")
-        return await self._story(
-            story_id, lambda: stories.publish(self.core, actor, story_id, channel, url),
-            lambda published: [render.fact("Tracked link", published.tracked_url)])
-
-    async def _recognise(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        story_id = _id(data)
-        kind = _choice(RecognitionKind, data.get("kind"), "thank-you")
-        done = await self._run(sales.recognise, self.core, actor, story_id, kind, 0, _text(data, "note"))
-        content = render.notice("Thank-you recorded", done.message)
-        await self._update_for_everyone(ctx, content)
-        return content
-
-    async def _use_proof(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        story_id, query = _id(data), _text(data, "query")
-        amount = _number(data, f"amount_{story_id}", "Amount")
-        if amount is None:
-            raise InvalidInput("Enter the amount of the opportunity.", field="amount")
-        opportunity = _text(data, f"opportunity_{story_id}")
-        done = await self._run(sales.record_deal_usage, self.core, actor, story_id, opportunity, amount)
-        proofs = await self._run(sales.find_proof, self.core, query)
-        content = render.proof_card(query, proofs, self.core.config.tz, note=f"{done.message} By {actor.display}.")
-        await self._update_for_everyone(ctx, content)
-        return content
-
-    async def _settled(self, ctx: TurnInfo, title: str, command: Callable[[], Outcome]) -> dict:
-        """Run a decision on a card sent to one person; the card is replaced by the result (its buttons gone)."""
-        content = render.notice(title, (await self._run(command)).message)
-        await self._update_for_everyone(ctx, content)
-        return content
-
-    async def _approve_reference(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        request_id = _id(data)
-        return await self._settled(ctx, "Reference approved",
-                                   lambda: references.approve_reference(self.core, actor, request_id))
-
-    async def _decline_reference(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        request_id, reason = _id(data), _text(data, "decline_reason")
-        return await self._settled(ctx, "Reference declined",
-                                   lambda: references.decline_reference(self.core, actor, request_id, reason))
-
-    async def _complete_reference(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        request_id, outcome = _id(data), _text(data, "outcome")
-        return await self._settled(ctx, "Reference outcome recorded",
-                                   lambda: references.complete_reference(self.core, actor, request_id, outcome))
-
-    async def _resolve_close_loop(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        item_id, note = _id(data), _text(data, "resolve_note")
-        return await self._settled(ctx, "Loop closed",
-                                   lambda: closeloop.resolve_close_loop(self.core, actor, item_id, note))
-
-    async def _open(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        item_id = _id(data)
-        if data.get("kind") == "nomination":
-            await self._run(lookups.nomination_to_act_on, self.core, actor, item_id)
-            card = await self._run(views.nomination_card, self.core, item_id)
-        else:
-            await self._run(lookups.story_for_marketing, self.core, actor, item_id, "review stories")
-            card = await self._run(views.review_card, self.core, item_id)
-        return render.card(card, actions=[render.execute("Back to queue", "queue.show", {})])
-
-    async def _queue(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
-        return await self._queue_card(actor)
-
-    # flagging a win -----------------------------------------------------------------------------
-
-    async def _flag(self, actor: Actor, data: dict, key: str, source_link: str = "") -> str:
-        values = {k: data.get(k) for k in render.WIN_FIELDS if data.get(k) not in (None, "")}
-        form = wins.parse_win_form({**values, "source": WinSource.TEAMS, "source_link": source_link[:1000]})
-        outcome = await self._run(lambda: wins.flag_win(self.core, actor, form, event_key=key))
-        return outcome.message
-
-    async def _win_from_card(self, ctx: TurnInfo, actor: Actor, data: dict) -> dict:
+    async def _submit_form(self, ctx: TurnInfo, name: str, raw: dict) -> TaskModuleResponse:
+        """Run a dialog's interaction: a refusal or the result closes it, a bad field shows it again."""
         try:
-            message = await self._flag(actor, data, str(data.get("event") or event_key(ctx)))
+            outcome = await self._dispatch(ctx, name, raw)
         except InvalidInput as bad:
-            return render.win_form(data, {"event": data.get("event")}, dialog=False, problem=bad.message)
-        content = render.notice("Customer win recorded", message, f"Flagged by {actor.display}.")
-        await self._update_for_everyone(ctx, content)
-        return content
+            form = await self._form(ctx, name, raw)
+            keep = {k: raw[k] for k in ORIGIN if k in raw}
+            return dialog(form.title, render.form_card(form, keep, values=raw, problem=bad.message))
+        except DomainError as refused:
+            return dialog_message(interactions.refusal(refused))
+        if raw.get("card_id") and not _updates_a_card(outcome):
+            await self._update_for_everyone(ctx, render.notice(interactions.INTERACTIONS[name].title, outcome.message),
+                                            raw["card_id"])
+        if isinstance(outcome, AskDraft):
+            return dialog("Ask text", render.ask_text_dialog(outcome))
+        return dialog_message(self._said(outcome))
+
+    # the message action -------------------------------------------------------------------------
 
     async def on_flag_fetch(self, context: TurnContext, _state: TurnState,
                             action: MessagingExtensionAction) -> TaskModuleResponse:
         """More actions (…) → Flag as customer win: the form, prefilled with the message."""
-        await self._turn(context)
+        ctx = await self._turn(context)
         payload = action.message_payload
-        body = payload.body.content if payload and payload.body else ""
-        story = html_text(str(body or ""))[:wins.STORY_MAX]
-        return dialog("Flag as customer win", render.win_form({"story": story}, {}, dialog=True), "large")
+        story = html_text(str(payload.body.content or "")) if payload and payload.body else ""
+        form = await self._form(ctx, "win", {})
+        return dialog(form.title, render.form_card(form, {}, values={"story": story}))
 
     async def on_flag_submit(self, context: TurnContext, _state: TurnState,
-                             action: MessagingExtensionAction) -> TaskModuleResponse | None:
+                             action: MessagingExtensionAction) -> TaskModuleResponse:
         ctx = await self._turn(context)
         payload = action.message_payload
         event = event_key(ctx, f"message:{payload.id}" if payload and payload.id else None)
         link = str(payload.link_to_message or "") if payload else ""
-        data = action.data if isinstance(action.data, dict) else {}
-        return await self._answer(context, await self._flag_in_dialog(ctx, data, event, link))
-
-    async def _flag_in_dialog(self, ctx: TurnInfo, data: dict, event: str, link: str = "") -> str | TaskModuleResponse:
-        actor = await self._actor(ctx)
-        try:
-            return await self._flag(actor, data, event, link)
-        except InvalidInput as bad:
-            keep = {k: data[k] for k in ("verb", "event") if k in data}
-            return dialog("Flag as customer win", render.win_form(data, keep, dialog=True, problem=bad.message),
-                          "large")
-        except DomainError as refused:
-            return refused.message
-
-    # dialogs ------------------------------------------------------------------------------------
-
-    @staticmethod
-    async def _answer(context: TurnContext, result: str | TaskModuleResponse | None) -> TaskModuleResponse | None:
-        """A dialog submit's answer: None closes the dialog, a str is shown in it, else the next dialog."""
-        if result is None:
-            await send_invoke_response(context, None)
-            return None
-        return dialog_message(result) if isinstance(result, str) else result
-
-    def _dialog_fetch(self, opened: DialogStep) -> Callable[..., Awaitable[TaskModuleResponse]]:
-        async def on_fetch(context: TurnContext, _state: TurnState, request: TaskModuleRequest) -> TaskModuleResponse:
-            ctx = await self._turn(context)
-            try:
-                return await opened(ctx, request.data if isinstance(request.data, dict) else {})
-            except DomainError as refused:
-                return dialog("Not possible", render.notice("Not possible", refused.message), "small")
-        return on_fetch
-
-    def _dialog_submit(self, step: DialogStep) -> Callable[..., Awaitable[TaskModuleResponse | None]]:
-        async def on_submit(context: TurnContext, _state: TurnState,
-                            request: TaskModuleRequest) -> TaskModuleResponse | None:
-            ctx = await self._turn(context)
-            try:
-                result = await step(ctx, request.data if isinstance(request.data, dict) else {})
-            except DomainError as refused:
-                result = refused.message
-            return await self._answer(context, result)
-        return on_submit
-
-    async def _ask_dialog(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
-        choices = await self._run(views.ask_choices, self.core, await self._actor(ctx), _id(data))
-        notes = [note for kind in choices.types if (note := review_gating_note(kind, self.core.config))]
-        return dialog("Ask for advocacy", render.ask_type_dialog(choices, notes))
-
-    async def _ask_text(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
-        ask = await self._run(views.ask_text, self.core, await self._actor(ctx), _id(data))
-        return dialog("Ask text", render.ask_text_dialog(ask), "large")
-
-    async def _win_dialog(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
-        form = render.win_form({}, {"verb": "win.submit", "event": event_key(ctx)}, dialog=True)
-        return dialog("Flag a customer win", form, "large")
-
-    async def _stale_dialog(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
-        return dialog("Not available", render.notice("Not available", STALE), "small")
-
-    async def _win_submitted(self, ctx: TurnInfo, data: dict) -> str | TaskModuleResponse:
-        return await self._flag_in_dialog(ctx, data, str(data.get("event") or event_key(ctx)))
-
-    async def _ask_drafted(self, ctx: TurnInfo, data: dict) -> TaskModuleResponse:
-        actor = await self._actor(ctx)
-        ask_type = _choice(AskType, data.get("ask_type"), "kind of ask")
-        draft = await self._run(asks.draft_ask, self.core, actor, _id(data), ask_type)
-        ask = await self._run(views.ask_text, self.core, actor, draft.ask.id)
-        return dialog("Ask text", render.ask_text_dialog(ask), "large")
-
-    async def _ask_sent(self, ctx: TurnInfo, data: dict) -> str:
-        return (await self._run(asks.mark_sent, self.core, await self._actor(ctx), _id(data))).message
-
-    async def _stale(self, ctx: TurnInfo, data: dict) -> str:
-        return STALE
+        raw = {**_raw(action.data), "source": WinSource.TEAMS, "source_link": link[:1000], "event_key": event}
+        return await self._submit_form(ctx, "win", raw)
 
 
-def dialog(title: str, content: dict, height: str = "medium") -> TaskModuleResponse:
-    """A dialog showing an Adaptive Card."""
-    return TaskModuleResponse.model_validate({"task": {"type": "continue", "value": {
-        "title": title, "height": height, "width": "medium",
-        "card": {"contentType": ADAPTIVE_CARD, "content": content}}}})
+def _on_item(data: Any) -> bool:
+    """Whether a button acted on the one item its card is about (not on an entry of a list)."""
+    return isinstance(data, dict) and bool(data.get("id")) and not data.get(render.IN_LIST)
 
 
-def dialog_message(text: str) -> TaskModuleResponse:
-    """Closes the dialog showing a message."""
-    return TaskModuleResponse.model_validate({"task": {"type": "message", "value": text}})
+def _updates_a_card(outcome: Outcome) -> bool:
+    """Whether the outbox replaces the item's card; otherwise the shell replaces the clicked one."""
+    return any(effect.op == "update" for effect in outcome.effects)
+
+
+def _raw_verb(data: Any) -> str:
+    return data.get("verb", "") if isinstance(data, dict) else ""

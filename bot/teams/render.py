@@ -9,7 +9,6 @@ fallback; buttons that need input open a ``Action.ShowCard`` form, and the ask o
 from __future__ import annotations
 
 import base64
-import copy
 import io
 import json
 import re
@@ -18,19 +17,21 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from bot.teams.transport import ADAPTIVE_CARD
+from workflows import interactions
+from workflows.asks import AskDraft
 from workflows.cards import consent_summary
 from workflows.effects import Button, Card
+from workflows.interactions import Form, FormField
 from workflows.queue import Queue
 from workflows.sales import Proof
-from workflows.states import OutcomeType, PlacementChannel, RecognitionKind, StoryState, label
+from workflows.states import StoryState, label
 from workflows.text import clip
-from workflows.views import AskChoices, AskText
-from workflows.wins import STORY_MAX
 
 VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 MAX_CARD_BYTES = 26_000  # Teams refuses messages over about 28 KB
 FLAG_WIN_COMMAND = "flagWin"  # the message action's command id in the app manifest
+IN_LIST = "in_list"  # on a button acting on one entry of a list card: the card stays as it is
 
 _MENTION_TAG = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -94,8 +95,9 @@ def number_input(id: str, name: str, value: Any = None, *, required: bool = Fals
     return element
 
 
-def date_input(id: str, name: str) -> dict:
-    return {"type": "Input.Date", "id": id, "label": name}
+def date_input(id: str, name: str, value: str = "", *, required: bool = False) -> dict:
+    element = {"type": "Input.Date", "id": id, "label": name, "isRequired": required}
+    return {**element, "value": value} if value else element
 
 
 def choice_input(id: str, name: str, choices: Iterable[tuple[str, str]], value: str = "", *,
@@ -131,11 +133,6 @@ def submit(title: str, data: dict, style: str = "positive") -> dict:
     return {"type": "Action.Submit", "title": title, "data": data, "style": style}
 
 
-def show_card(title: str, body: list[dict], actions: list[dict]) -> dict:
-    return {"type": "Action.ShowCard", "title": title, "card": {"type": "AdaptiveCard", "body": body,
-                                                                 "actions": actions}}
-
-
 def open_url(title: str, url: str) -> dict | None:
     return {"type": "Action.OpenUrl", "title": title, "url": url} if urlsplit(url).scheme in ("http", "https") \
         else None
@@ -151,40 +148,13 @@ def adaptive(body: list[dict], actions: list[dict] | None = None) -> dict:
 
 # neutral cards ----------------------------------------------------------------------------------
 
-def _choices(enum_cls) -> list[tuple[str, str]]:
-    return [(member.value, label(member)) for member in enum_cls]
-
-
-# Buttons that need input open a small form on the card; ids are unique within a card.
-_FORMS: dict[str, tuple[str, list[dict]]] = {
-    "nomination.snooze": ("Snooze", [date_input("until", "Until (empty: two weeks)")]),
-    "review.changes": ("Send back", [text_input("changes_reason", "What should change?", required=True,
-                                                multiline=True, max_length=1000)]),
-    "review.reject": ("Reject", [text_input("reject_reason", "Why (optional)", multiline=True, max_length=1000)]),
-    "story.publish": ("Publish", [choice_input("channel", "Where it goes live", _choices(PlacementChannel)),
-                                  text_input("url", "Page address", required=True,
-                                             placeholder="https://example.com/customers/…")]),
-    "recognition.log": ("Log thank-you", [choice_input("kind", "Thank-you", _choices(RecognitionKind)),
-                                          text_input("note", "Note (optional)", max_length=1000)]),
-    "reference.decline": ("Decline", [text_input("decline_reason", "Why (optional)", multiline=True,
-                                                 max_length=500)]),
-    "reference.complete": ("Record", [text_input("outcome", "How did the reference call go?", required=True,
-                                                 multiline=True, max_length=500)]),
-    "closeloop.resolve": ("Resolve", [text_input("resolve_note", "What did you fix or agree with the customer?",
-                                                 required=True, multiline=True, max_length=1000)]),
-}
-DIALOG_ACTIONS = {"nomination.ask"}
-
-
 def button(b: Button) -> dict | None:
+    """A card button: a link, a dialog for an interaction that needs a form first, or Action.Execute."""
     if b.url:
         return open_url(b.label, b.url)
     data = {"id": b.value}
-    if b.action in DIALOG_ACTIONS:
+    if b.action in interactions.INTERACTIONS and interactions.asks_first(b.action):
         return dialog_button(b.label, b.action, data, b.style)
-    if b.action in _FORMS:
-        submit_title, inputs = _FORMS[b.action]
-        return show_card(b.label, copy.deepcopy(inputs), [execute(submit_title, b.action, data, b.style)])
     return execute(b.label, b.action, data, b.style)
 
 
@@ -259,70 +229,53 @@ def _shrink_png(png_base64: str, width: int = 480) -> str | None:
 
 # forms and dialogs ------------------------------------------------------------------------------
 
-WIN_FIELDS = ("account_name", "story", "outcome_type", "metric_value", "metric_unit", "contact_name",
-              "contact_email", "contact_title")
+def field_input(f: FormField, value: object = None) -> dict:
+    """The Adaptive Card input for a form field, holding ``value`` (else the field's initial value)."""
+    shown = f.value if value in (None, "") else str(value)
+    if f.kind == "choice":
+        return choice_input(f.name, f.label, f.choices, shown, required=f.required)
+    if f.kind == "number":
+        return number_input(f.name, f.label, shown or None, required=f.required)
+    if f.kind == "date":
+        return date_input(f.name, f.label, shown, required=f.required)
+    return text_input(f.name, f.label, shown, required=f.required, multiline=f.kind == "long_text",
+                      placeholder=f.placeholder or f.hint, max_length=f.max_length)
 
 
-def win_form(values: dict, data: dict, *, dialog: bool, problem: str = "") -> dict:
-    """The "flag a win" form, prefilled; in a dialog it submits with Action.Submit, on a card with Execute."""
-    body = [heading("Flag a customer win")]
+def form_card(form: Form, data: dict, *, values: dict | None = None, problem: str = "",
+              on_card: bool = False) -> dict:
+    """A form as an Adaptive Card: in a dialog it submits with Action.Submit, on a card with Action.Execute."""
+    values = values or {}
+    body = [heading(form.title)]
     if problem:
         body.append(error(problem))
-    body += [
-        text_input("account_name", "Customer account", values.get("account_name", ""), required=True,
-                   max_length=200),
-        text_input("story", "What happened", values.get("story", ""), required=True, multiline=True,
-                   max_length=STORY_MAX),
-        choice_input("outcome_type", "Outcome", _choices(OutcomeType), values.get("outcome_type", "")),
-        number_input("metric_value", "Result (number)", values.get("metric_value")),
-        text_input("metric_unit", "Unit", values.get("metric_unit", ""), placeholder="hours/week", max_length=64),
-        text_input("contact_name", "Customer contact", values.get("contact_name", ""), max_length=200),
-        text_input("contact_email", "Contact email", values.get("contact_email", ""), max_length=254),
-        text_input("contact_title", "Contact title", values.get("contact_title", ""), max_length=200),
-    ]
-    action = submit("Flag win", data) if dialog else execute("Flag win", "win.submit", data, "primary")
+    if form.intro:
+        body.append(para(form.intro))
+    body += [field_input(f, values.get(f.name)) for f in form.fields]
+    body += [para(run(note, size="Small"), spacing="Small") for note in form.notes]
+    data = {**data, "id": form.item_id} if form.item_id is not None else data
+    action = (execute(form.submit, form.name, data, "primary") if on_card
+              else submit(form.submit, {**data, "verb": form.name}))
     return adaptive(body, [action])
 
 
-def ask_type_dialog(choices: AskChoices, notes: Iterable[str] = ()) -> dict:
-    """Choose the kind of ask; `notes` (e.g. the review gating rule for public review kinds) show under it."""
-    who = choices.contact_name or choices.account_name
-    body = [heading(f"Ask {who} ({choices.account_name})"),
-            choice_input("ask_type", "Kind of ask", [(t.value, label(t)) for t in choices.types],
-                         expanded=True)]
-    body += [para(run(note, size="Small"), spacing="Small") for note in notes]
-    body += [subtle(reason) for reason in choices.at_limit]
-    return adaptive(body, [submit("Draft the ask", {"verb": "ask.draft", "id": choices.nomination_id})])
-
-
-def ask_text_dialog(ask: AskText) -> dict:
-    body = [heading(f"{label(ask.ask_type)} ask for {ask.account_name}"),
+def ask_text_dialog(draft: AskDraft) -> dict:
+    body = [heading(draft.message),
             para("Copy this text and send it to your contact yourself, then mark it as sent."),
-            text_input("ask_text", "Ask text", ask.text, multiline=True)]
-    actions = [] if ask.sent else [submit("Mark as sent", {"verb": "ask.sent", "id": ask.ask_id})]
-    if ask.sent:
-        body.append(subtle("Already marked as sent."))
-    return adaptive(body, actions)
+            text_input("ask_text", "Ask text", draft.text, multiline=True)]
+    return adaptive(body, [submit("Mark as sent", {"verb": "ask.mark_sent", "id": draft.ask.id})])
 
 
 def help_card(channel_id: str = "", problem: str = "") -> dict:
     body = [heading("Advocacy bot")]
     if problem:
         body.append(error(problem))
-    body += [
-        para("In a channel, mention me first (@Advocacy …). In our personal chat just type:"),
-        fact("win <what happened>", "flag a customer win (opens the form)"),
-        fact("proof <words>", "find approved customer stories for a deal"),
-        fact("reference <criteria>", "ask for a customer reference, e.g. reference fintech, enterprise, EMEA, "
-                                     "for opp 123 (the account owner approves)"),
-        fact("queue", "what is waiting for you"),
-        fact("digest", "this month's program digest"),
-        fact("help", "this message"),
-        para("On any message: More actions (…) → Flag as customer win."),
-    ]
+    body.append(para("In a channel, mention me first (@Advocacy …). In our personal chat just type:"))
+    body += [fact(f"{entry.name} {entry.typed}".strip(), entry.help) for entry in interactions.COMMANDS]
+    body += [fact("help", "this message"), para("On any message: More actions (…) → Flag as customer win.")]
     if channel_id:
         body.append(subtle(f"This channel's id (for app.yaml channels.teams): {channel_id}"))
-    return adaptive(body, [dialog_button("Flag a win", "win.form", {}, "primary")])
+    return adaptive(body, [button(interactions.button("win", ""))])
 
 
 def queue_card(queue: Queue, who: str) -> dict:
@@ -335,31 +288,18 @@ def queue_card(queue: Queue, who: str) -> dict:
         body.append(para(run(f"{section} ({len(items)})", weight="Bolder", size="Medium"), spacing="Large"))
         for item in items:
             body.append(para(run(item.title, weight="Bolder"), run(f" · {item.detail}", isSubtle=True)))
-            action = _queue_action(item.kind, item.item_id)
-            if action:
-                body.append({"type": "ActionSet", "actions": [action], "spacing": "Small"})
-    return adaptive(body, [execute("Refresh", "queue.show", {})])
+            actions = [button(b) for b in interactions.queue_buttons(item)]
+            if actions:
+                body.append({"type": "ActionSet", "actions": actions, "spacing": "Small"})
+    return adaptive(body, [execute("Refresh", "queue", {})])
 
 
-def _queue_action(kind: str, item_id: int) -> dict | None:
-    if kind == "nomination":
-        return execute("Open", "queue.open", {"kind": "nomination", "id": item_id})
-    if kind in ("review", "publish"):
-        return execute("Open", "queue.open", {"kind": "story", "id": item_id})
-    if kind == "ask":
-        return dialog_button("Show ask", "ask.show", {"id": item_id})
-    return None
-
-
-def proof_card(query: str, proofs: list[Proof], tz, note: str = "") -> dict:
-    """Search results, each with "Use in a deal" (opportunity id and amount)."""
+def proof_card(query: str, proofs: list[Proof], tz) -> dict:
+    """Search results, each with "Use in a deal"."""
     body = [heading(f"Customer proof for \u201c{clip(query, 80)}\u201d" if query else "Latest customer proof")]
-    if note:
-        body.append(para(run(note, weight="Bolder", color="Good")))
     if not proofs:
         body.append(para("No approved stories with consent match. Try a customer, industry or outcome word."))
     for proof in proofs:
-        story_id = proof.story.id
         state = "published" if proof.story.state == StoryState.PUBLISHED else "approved"
         items = [para(run(f"{proof.account.name}: {clip(proof.headline, 120)}", weight="Bolder", size="Medium"),
                       spacing="Large")]
@@ -369,10 +309,7 @@ def proof_card(query: str, proofs: list[Proof], tz, note: str = "") -> dict:
                   fact("Consent", consent_summary(proof.consent, tz))]
         if proof.story.metrics:
             items.append(fact("Metrics", proof.story.metrics))
-        use = show_card("Use in a deal", [
-            text_input(f"opportunity_{story_id}", "Opportunity id", required=True, max_length=64),
-            number_input(f"amount_{story_id}", "Amount", required=True),
-        ], [execute("Record", "proof.use", {"id": story_id, "query": query}, "primary")])
+        use = button(interactions.button("proof.use", proof.story.id))
+        use["data"][IN_LIST] = True
         body += items + [{"type": "ActionSet", "actions": [use]}]
     return adaptive(body)
-

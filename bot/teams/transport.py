@@ -47,10 +47,10 @@ from microsoft_agents.hosting.msteams import TeamsAgentExtension
 
 from bot.limits import BadInput, read_json, refuse
 from bot.logs import refused
+from workflows.interactions import FRIENDLY_ERROR
 
 logger = logging.getLogger(__name__)
 
-FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
 ANONYMOUS_REMOTE = ("Teams is in anonymous local mode and only accepts requests from this machine; "

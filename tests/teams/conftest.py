@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.charts import digest_chart
 from bot.context import BotContext
 from bot.server import create_app
 from bot.settings import Settings
@@ -98,7 +99,7 @@ def teams(engine, bot_connector, teams_config):
         bot_connector.add_user(teams_id, name.title(), aad, email=email, tenant_id=ta.TENANT_ID)
     settings = Settings(_env_file=None, teams_app_id="", teams_tenant_id="", scheduler=False,
                         outbox_poll_seconds=0.05)
-    ctx = BotContext(settings=settings, core=Core(engine, teams_config, secret="test-secret"))
+    ctx = BotContext(settings=settings, core=Core(engine, teams_config, secret="test-secret", chart=digest_chart))
     with run_asgi(create_app(ctx)) as url, ta.TeamsRequester(url) as requester:
         people = {name: Person(name.title(), teams_id, aad, email, requester, bot_connector)
                   for name, (teams_id, aad, email) in PEOPLE.items()}

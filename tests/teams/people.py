@@ -100,6 +100,7 @@ class Person:
     email: str
     requester: ta.TeamsRequester
     connector: FakeBotConnector
+    dialog_in: tuple[str, str] | None = None  # (conversation, card id) a dialog was opened from
 
     @property
     def user(self) -> dict:
@@ -137,6 +138,7 @@ class Person:
                                    user=self.user)
         elif action["type"] == "Action.Submit" and data.get("msteams", {}).get("type") == "task/fetch":
             built = ta.task_fetch(data, self.url, reply_to_id=activity["id"], personal=personal, user=self.user)
+            self.dialog_in = (conversation_id, activity["id"])
         else:
             raise AssertionError(f"{title!r} is a {action['type']} button, not something a card click sends")
         return self.post(place(built, conversation_id, activity["id"]))
@@ -144,7 +146,12 @@ class Person:
     def submit_dialog(self, dialog: dict, title: str, typed: dict | None = None) -> httpx.Response:
         action, inputs = find_action(dialog, title)
         assert action["type"] == "Action.Submit", f"{title!r} is not a dialog submit button"
-        return self.post(ta.task_submit(fill(action, inputs, typed), self.url, user=self.user))
+        conversation_id, root_id = self.dialog_in or ("19:", "")
+        built = ta.task_submit(fill(action, inputs, typed), self.url, personal=not conversation_id.startswith("19:"),
+                               user=self.user)
+        if self.dialog_in:  # Teams sends the submit from the conversation the dialog was opened in
+            built = place(built, conversation_id, root_id)
+        return self.post(built)
 
 
 def place(activity: dict, conversation_id: str, root_id: str) -> dict:

@@ -84,11 +84,13 @@ def test_win_from_message_action_to_published_story_used_in_a_deal(teams, engine
     assert invoke_message(teams.mia.click(APPROVALS, old, "Approve")).startswith("Already approved by Mia on")
 
     # Mia publishes on the website and gets the tracked link
-    published = invoke_card(teams.mia.click(APPROVALS, review, "Publish", {
+    form = dialog_card(teams.mia.click(APPROVALS, review, "Publish"))
+    published = dialog_message(teams.mia.submit_dialog(form, "Publish", {
         "channel": "website", "url": "https://example.com/customers/contoso"}))
     tracked = "https://example.com/customers/contoso?utm_source=website&utm_medium=customer-story"
-    assert tracked in texts(published)
-    assert "Published on website by Mia" in texts(published)
+    assert tracked in published
+    teams.updates(APPROVALS, count=2)
+    assert "Published on website by Mia" in texts(card_of(teams.connector.activities(APPROVALS)[0]))
     [_, announcement] = teams.posts(WINS, count=2)
     assert "Published: Contoso's story" in texts(card_of(announcement))
     [story] = rows(engine, m.Story)
@@ -102,13 +104,12 @@ def test_win_from_message_action_to_published_story_used_in_a_deal(teams, engine
     [proof_call] = teams.connector.wait_for(lambda c: c.kind == "reply" and c.conversation_id.startswith(thread))
     [results] = teams.connector.activities(proof_call.conversation_id)
     assert "Contoso" in texts(card_of(results))
-    recorded = invoke_card(teams.sid.click(proof_call.conversation_id, results, "Record", {
-        f"opportunity_{story.id}": "OPP-42", f"amount_{story.id}": "50000"}))
-    assert "Recorded: story used in opportunity OPP-42 (50,000). By Sid." in texts(recorded)
+    form = dialog_card(teams.sid.click(proof_call.conversation_id, results, "Use in a deal"))
+    recorded = dialog_message(teams.sid.submit_dialog(form, "Record", {"opportunity_id": "OPP-42", "amount": "50000"}))
+    assert recorded == "Recorded: story used in opportunity OPP-42 (50,000)."
     [usage] = rows(engine, m.DealUsage)
     assert (usage.opportunity_id, usage.amount, usage.recorded_by) == ("OPP-42", 50000, SID_AAD)
-    teams.updates(proof_call.conversation_id)
-    assert card_of(teams.connector.activities(proof_call.conversation_id)[0]) == recorded
+    assert card_of(teams.connector.activities(proof_call.conversation_id)[0]) == card_of(results)  # the list stays
 
     # Sam heard about each step in a 1:1 chat the bot opened
     [create] = teams.connector.calls("create_conversation")
