@@ -127,8 +127,9 @@ class AdvocacyTeams:
         return await asyncio.to_thread(interactions.dispatch, self.core, await self._actor(ctx), name, raw)
 
     async def _form(self, ctx: TurnInfo, name: str, raw: dict) -> interactions.Form:
-        item = raw.get("id") or None
-        return await asyncio.to_thread(interactions.form_for, self.core, await self._actor(ctx), name, item)
+        """The interaction's form for the person (refused as the command would be), holding ``raw``."""
+        return await asyncio.to_thread(interactions.form_for, self.core, await self._actor(ctx), name,
+                                       raw.get("id") or None, raw)
 
     @retry(retry=retry_if_exception(_busy), stop=stop_after_attempt(3), wait=wait_exponential_jitter(1, 5),
            reraise=True)
@@ -158,8 +159,8 @@ class AdvocacyTeams:
         updated = next((effect.card for effect in outcome.effects if effect.op == "update"), None)
         if updated is not None and self.names and updated.people():
             updated = updated.named(await self.names(updated.people()))
-        if updated is not None:
-            return render.card(updated)
+        if updated is not None:  # the clicker sees it now with what happened; everyone gets it from the outbox
+            return render.card(updated, extra=[render.said(outcome.message)])
         return render.notice(interactions.INTERACTIONS[name].title, outcome.message)
 
     @staticmethod
@@ -192,9 +193,8 @@ class AdvocacyTeams:
         elif not name:
             content = render.help_card(ctx.channel_id or "", problem=f"I don't know \u201c{rest}\u201d.")
         elif name == "win":
-            form = await self._form(ctx, name, {})
-            content = render.form_card(form, {"form": "1", **self._origin(ctx)}, values={"story": rest},
-                                       on_card=True)
+            form = interactions.blank_form(name, {"story": rest})
+            content = render.form_card(form, {"form": "1", **self._origin(ctx)}, on_card=True)
         else:
             try:
                 outcome = await self._dispatch(ctx, name, {"text": rest})
@@ -231,7 +231,7 @@ class AdvocacyTeams:
         except InvalidInput as bad:
             if isinstance(data, dict) and data.get("form"):  # a form posted as a card: show it again
                 form = await self._form(ctx, name, raw)
-                return render.form_card(form, {k: data[k] for k in ("form", *ORIGIN) if k in data}, values=raw,
+                return render.form_card(form, {k: data[k] for k in ("form", *ORIGIN) if k in data},
                                         problem=bad.message, on_card=True)
             return {"message": bad.message}
         except DomainError as refused:
@@ -280,7 +280,7 @@ class AdvocacyTeams:
                 form = await self._form(ctx, name or str(_raw_verb(request.data)), raw)
             except DomainError as refused:
                 return dialog("Not possible", render.notice("Not possible", interactions.refusal(refused)), "small")
-            return dialog(form.title, render.form_card(form, self._origin(ctx, on_item), values=raw))
+            return dialog(form.title, render.form_card(form, self._origin(ctx, on_item)))
         return on_fetch
 
     def _form_submitted(self, name: str) -> Callable[..., Awaitable[TaskModuleResponse | None]]:
@@ -297,7 +297,7 @@ class AdvocacyTeams:
         except InvalidInput as bad:
             form = await self._form(ctx, name, raw)
             keep = {k: raw[k] for k in ORIGIN if k in raw}
-            return dialog(form.title, render.form_card(form, keep, values=raw, problem=bad.message))
+            return dialog(form.title, render.form_card(form, keep, problem=bad.message))
         except DomainError as refused:
             return dialog_message(interactions.refusal(refused))
         if raw.get("card_id") and not _updates_a_card(outcome):
@@ -312,11 +312,11 @@ class AdvocacyTeams:
     async def on_flag_fetch(self, context: TurnContext, _state: TurnState,
                             action: MessagingExtensionAction) -> TaskModuleResponse:
         """More actions (…) → Flag as customer win: the form, prefilled with the message."""
-        ctx = await self._turn(context)
+        await self._turn(context)
         payload = action.message_payload
         story = html_text(str(payload.body.content or "")) if payload and payload.body else ""
-        form = await self._form(ctx, "win", {})
-        return dialog(form.title, render.form_card(form, {}, values={"story": story}))
+        form = interactions.blank_form("win", {"story": story})
+        return dialog(form.title, render.form_card(form, {}))
 
     async def on_flag_submit(self, context: TurnContext, _state: TurnState,
                              action: MessagingExtensionAction) -> TaskModuleResponse:

@@ -62,6 +62,11 @@ def subtle(text: str) -> dict:
     return para(run(text, isSubtle=True, size="Small"), spacing="Small")
 
 
+def said(text: str) -> dict:
+    """What the bot did for the person who clicked."""
+    return para(run(text, weight="Bolder", color="Good"))
+
+
 def error(text: str) -> dict:
     return para(run(text, color="Attention", weight="Bolder"))
 
@@ -229,9 +234,9 @@ def _shrink_png(png_base64: str, width: int = 480) -> str | None:
 
 # forms and dialogs ------------------------------------------------------------------------------
 
-def field_input(f: FormField, value: object = None) -> dict:
-    """The Adaptive Card input for a form field, holding ``value`` (else the field's initial value)."""
-    shown = f.value if value in (None, "") else str(value)
+def field_input(f: FormField) -> dict:
+    """The Adaptive Card input for a form field."""
+    shown = f.value
     if f.kind == "choice":
         return choice_input(f.name, f.label, f.choices, shown, required=f.required)
     if f.kind == "number":
@@ -242,18 +247,16 @@ def field_input(f: FormField, value: object = None) -> dict:
                       placeholder=f.placeholder or f.hint, max_length=f.max_length)
 
 
-def form_card(form: Form, data: dict, *, values: dict | None = None, problem: str = "",
-              on_card: bool = False) -> dict:
+def form_card(form: Form, data: dict, *, problem: str = "", on_card: bool = False) -> dict:
     """A form as an Adaptive Card: in a dialog it submits with Action.Submit, on a card with Action.Execute."""
-    values = values or {}
     body = [heading(form.title)]
     if problem:
         body.append(error(problem))
     if form.intro:
         body.append(para(form.intro))
-    body += [field_input(f, values.get(f.name)) for f in form.fields]
+    body += [field_input(f) for f in form.fields]
     body += [para(run(note, size="Small"), spacing="Small") for note in form.notes]
-    data = {**data, "id": form.item_id} if form.item_id is not None else data
+    data = {**data, "id": form.item} if form.item is not None else data
     action = (execute(form.submit, form.name, data, "primary") if on_card
               else submit(form.submit, {**data, "verb": form.name}))
     return adaptive(body, [action])

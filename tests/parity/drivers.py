@@ -15,7 +15,7 @@ from typing import Any
 from tests.emulators import teams_activities as ta
 from tests.parity.spec import Case
 from tests.slack.conftest import form, wait_until
-from tests.teams.people import Person, texts
+from tests.teams.people import Person, fill, find_action, texts
 from workflows import interactions
 
 TYPED = {c.name for c in interactions.COMMANDS} - {"win"} | {"help"}
@@ -66,26 +66,12 @@ class SlackDriver:
             return seen + shown([c.args for c in self.emu.calls("chat.postEphemeral")])
 
 
-# Input ids of the inline forms on today's Teams cards, where they are not the core's field names.
-TEAMS_INPUTS = {("review.changes", "reason"): "changes_reason", ("review.reject", "reason"): "reject_reason",
-                ("reference.decline", "reason"): "decline_reason", ("closeloop.resolve", "note"): "resolve_note",
-                ("proof.use", "amount"): "amount_{id}", ("proof.use", "opportunity_id"): "opportunity_{id}"}
-
-
 class TeamsDriver:
     platform = "teams"
 
     def __init__(self, world, people: dict[str, Person]):
         self.world = world
         self.people = people
-
-    def _data(self, case: Case, item: int | None) -> dict:
-        """The card's data: the item, and each value under the core's field name and the card's input id."""
-        data: dict[str, Any] = {"id": item, **case.values}
-        for (action, name), input_id in TEAMS_INPUTS.items():
-            if action == case.action and name in case.values:
-                data[input_id.format(id=item)] = case.values[name]
-        return data
 
     def act(self, case: Case, item: int | None) -> str:
         person = self.people[case.who]
@@ -96,20 +82,19 @@ class TeamsDriver:
             replies = wait_until(lambda: connector.activities(ta.PERSONAL_CONVERSATION_ID)[before:], 10,
                                  "the reply")
             return shown(replies)
-        if case.action == "nomination.ask":
-            opened = person.post(ta.task_fetch({"action": case.action, "verb": case.action, "id": item}, url,
-                                               reply_to_id="1", personal=True, user=user))
-            seen = shown(opened.json())
-            if case.values and "continue" in opened.text:
-                drafted = person.post(ta.task_submit({"step": "ask.draft", "verb": "ask.draft",
-                                                      **self._data(case, item)}, url, personal=True, user=user))
-                seen += "\n" + shown(drafted.json())
+        data = {"id": str(item)} if item is not None else {}
+        if not interactions.asks_first(case.action):
+            answer = person.post(ta.card_action(case.action, data, url, reply_to_id="1", personal=True, user=user))
+            assert answer.status_code == 200, answer.text
+            return shown(answer.json())
+        opened = person.post(ta.task_fetch({**data, "verb": case.action}, url, reply_to_id="1", personal=True,
+                                           user=user))
+        seen = shown(opened.json())
+        if not case.values or opened.json()["task"]["type"] != "continue":
             return seen
-        if case.action == "ask.mark_sent":
-            return shown(person.post(ta.task_submit({"step": "ask.sent", "verb": "ask.sent", "id": item}, url,
-                                                    personal=True, user=user)).json())
-        verb = "win.submit" if case.action == "win" else case.action
-        answer = person.post(ta.card_action(verb, self._data(case, item), url, reply_to_id="1", personal=True,
-                                            user=user))
-        assert answer.status_code == 200, answer.text
-        return shown(answer.json())
+        dialog = opened.json()["task"]["value"]["card"]["content"]
+        if not dialog.get("actions"):  # refused when the form was asked for
+            return seen
+        action, inputs = find_action(dialog, dialog["actions"][0]["title"])
+        submitted = person.post(ta.task_submit(fill(action, inputs, case.values), url, personal=True, user=user))
+        return seen + "\n" + shown(submitted.json())

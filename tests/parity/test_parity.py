@@ -20,7 +20,7 @@ from tests.emulators.server import run_asgi
 from tests.emulators.slack_api import SlackEmulator
 from tests.emulators.teams_connector import FakeBotConnector
 from tests.parity.drivers import SlackDriver, TeamsDriver
-from tests.parity.spec import CASES, TEAMS_PENDING, Case
+from tests.parity.spec import CASES, Case
 from tests.reliability.security_helpers import CONFIG, World, settings
 from tests.slack.conftest import PEOPLE as SLACK_PEOPLE, wait_until
 from tests.teams.conftest import PEOPLE as TEAMS_PEOPLE
@@ -81,12 +81,7 @@ def test_slack_and_teams_agree(both, case: Case):
     slack = run(world, people, SlackDriver(world), case)
     teams = run(world, people, TeamsDriver(world, people), case)
     check(case, "slack", slack)
-    try:
-        check(case, "teams", teams)
-    except AssertionError:
-        if case.name in TEAMS_PENDING:
-            pytest.xfail("Teams does not show this outcome from the interaction table yet")
-        raise
+    check(case, "teams", teams)
     assert slack["stored"] == teams["stored"]
     assert slack["card"] == teams["card"]
 

@@ -68,6 +68,14 @@ def _inputs(body: list[dict]) -> Iterator[dict]:
     return (e for e in _elements(body) if e.get("type", "").startswith("Input."))
 
 
+def told_on(clicked: dict, everyone: dict) -> str:
+    """What the clicker's card says besides the card everyone sees (which must be the rest of it)."""
+    extra = [e for e in clicked["body"] if e not in everyone["body"]]
+    assert [e for e in clicked["body"] if e not in extra] == everyone["body"]
+    assert clicked.get("actions") == everyone.get("actions")
+    return texts(extra)
+
+
 def buttons(card: dict) -> list[str]:
     """Titles of the buttons shown on the card (not those inside a form a button opens)."""
     shown = list(card.get("actions", []))

@@ -61,7 +61,7 @@ def test_seller_requests_owner_approves_and_seller_records_the_outcome(teams, en
     # an empty outcome is refused; then Sid records how it went, and the card shows the result
     form = dialog_card(teams.sid.click(seller_chat, told, "Record outcome"))
     empty = dialog_card(teams.sid.submit_dialog(form, "Record", {"outcome": "  "}))
-    assert "Enter how the call went." in texts(empty)
+    assert "Say how the call went in up to 500 characters." in texts(empty)
     done = dialog_message(teams.sid.submit_dialog(empty, "Record", {"outcome": "Great call, <at>CFO</at> agreed"}))
     assert done.startswith("Outcome recorded. Thank you.")
     teams.updates(seller_chat)

@@ -11,7 +11,7 @@ from tests.core.helpers import rows, to_review
 from tests.emulators import teams_activities as ta
 from tests.teams.conftest import APPROVALS, NOMS, SAM_AAD, WINS
 from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, invoke_card, invoke_message,
-                                texts)
+                                texts, told_on)
 from workflows.states import AskState, NominationState, StoryState
 
 FORM = {"account_name": "Fabrikam", "outcome_type": "revenue_gained", "metric_value": "120000",
@@ -30,7 +30,7 @@ def test_install_remembers_the_team_and_welcomes_once_with_the_channel_id(teams,
         ta.CHANNEL_ID, ta.TEAM_ID, ta.TENANT_ID, "channel")
     [welcome] = teams.posts(ta.CHANNEL_ID)
     assert f"This channel's id (for app.yaml channels.teams): {ta.CHANNEL_ID}" in texts(card_of(welcome))
-    assert len(teams.connector.activities(ta.CHANNEL_ID)) == 1  # conversationUpdate for the same install: no second hello
+    assert len(teams.connector.activities(ta.CHANNEL_ID)) == 1  # the conversationUpdate of the install: no 2nd hello
 
 
 def test_personal_install_remembers_the_user_for_direct_messages(teams, engine):
@@ -125,16 +125,20 @@ def _nominated(teams):
     return nomination
 
 
-def test_snooze_and_not_now(teams, engine):
+def test_snooze_until_a_date_and_not_now(teams, engine):
     nomination = _nominated(teams)
-    snoozed = invoke_card(teams.sam.click(NOMS, nomination, "Snooze"))
-    assert "Snoozed until" in texts(snoozed) and "by Sam" in texts(snoozed)
+    form = dialog_card(teams.sam.click(NOMS, nomination, "Snooze"))
+    assert "until 09:00 on the day you choose" in texts(form)
+    told = dialog_message(teams.sam.submit_dialog(form, "Snooze", {"until": "2099-01-15"}))
+    assert told.startswith("Snoozed until 15 Jan 2099")
+    teams.updates(NOMS)
+    assert "Snoozed until 15 Jan 2099 by Sam" in texts(card_of(teams.connector.activities(NOMS)[0]))
     assert rows(engine, m.Nomination)[0].state == NominationState.SNOOZED
     dismissed = invoke_card(teams.sam.click(NOMS, nomination, "Not now"))
     assert "Not now by Sam on" in texts(dismissed) and buttons(dismissed) == []
     assert rows(engine, m.Nomination)[0].state == NominationState.DISMISSED
     teams.updates(NOMS, count=2)
-    assert card_of(teams.connector.activities(NOMS)[0]) == dismissed
+    assert told_on(dismissed, card_of(teams.connector.activities(NOMS)[0])) == "Nomination set aside."
 
 
 def test_queue_in_personal_chat_acts_on_items_and_drafts_the_ask(teams, engine):
@@ -164,7 +168,7 @@ def test_request_changes_needs_a_reason_then_reject_is_refused(teams, engine):
     [first] = teams.posts(APPROVALS)
     form = dialog_card(teams.mia.click(APPROVALS, first, "Request changes"))
     again = dialog_card(teams.mia.submit_dialog(form, "Send"))  # Teams checks required inputs; a forged one
-    assert "Enter what should change." in texts(again)
+    assert "Say what should change, so the owner can act on it." in texts(again)
     done = dialog_message(teams.mia.submit_dialog(again, "Send", {"reason": "Add the <at>CFO</at>'s numbers"}))
     assert done.startswith("Changes requested")
     teams.updates(APPROVALS)
