@@ -55,6 +55,7 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
 ANONYMOUS_REMOTE = ("Teams is in anonymous local mode and only accepts requests from this machine; "
                     "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID to accept Teams traffic")
+_INBOUND_MODELS = ("ChannelData", "MessagingExtensionAction", "TaskModuleRequest")  # parsed by the SDK in a turn
 _DIALOG_INVOKES = ("composeExtension/fetchTask", "composeExtension/submitAction", "task/fetch", "task/submit")
 
 
@@ -209,6 +210,11 @@ def _connection_manager(credentials: TeamsCredentials, auth_config: AgentAuthCon
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     """Log the exception and show the user a neutral message (never the exception text)."""
     activity = context.activity
+    if isinstance(error, ValidationError) and error.title in _INBOUND_MODELS:
+        logger.warning("Rejected a Teams %s whose %s is malformed", activity.type, error.title)
+        if activity.type == ActivityTypes.invoke:
+            await send_invoke_response(context, None, status=400)
+        return
     logger.error("Teams turn failed (%s %s)", activity.type, activity.name or "", exc_info=error)
     try:
         if activity.type != ActivityTypes.invoke:

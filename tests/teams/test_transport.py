@@ -221,6 +221,21 @@ def test_a_failing_route_shows_a_friendly_message_and_logs(fake, recorder, teams
     assert len(fake.calls("reply")) == 1  # the SDK's own handler would have posted "Exception caught: …"
 
 
+def test_malformed_channel_data_is_refused_in_one_line(fake, recorder, teams, caplog):
+    invoke = ta.task_submit({}, fake.service_url)
+    invoke["name"], invoke["channelData"] = "composeExtension/query", {"tenant": 5}
+    message = ta.message("hi", fake.service_url)
+    message["channelData"] = {"team": "not an object"}
+    with caplog.at_level(logging.WARNING, logger="bot.teams.transport"):
+        assert teams.post(invoke).status_code == 400
+        assert teams.post(message).status_code == 202
+    assert recorder.calls == [] and fake.calls() == []  # nothing ran, nobody was told "something went wrong"
+    refused = [r for r in caplog.records if r.name == "bot.teams.transport"]
+    assert [r.getMessage() for r in refused] == ["Rejected a Teams invoke whose ChannelData is malformed",
+                                                  "Rejected a Teams message whose ChannelData is malformed"]
+    assert not any(r.exc_info for r in refused)
+
+
 def test_invalid_body_is_rejected(teams):
     assert teams.post([]).status_code == 400
 
