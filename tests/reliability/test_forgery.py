@@ -12,6 +12,7 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack.app import build_app
+from bot.slack.verify import is_verified, mark_verified
 from bot.webhooks import sign
 from tests.emulators import teams_activities as ta
 from tests.emulators.slack_requests import FORM, signature
@@ -143,6 +144,13 @@ def test_the_slack_error_path_acts_only_on_verified_requests(fresh):
     for shape, (kind, body) in _slack_shapes(fresh.slack_api).items():
         assert asyncio.run(dispatch(kind, body)) == 401, shape
     assert fresh.slack_api.calls() == []
+
+
+def test_requests_over_the_socket_mode_connection_count_as_verified():
+    """Socket Mode needs no signature (the socket is authenticated), so its errors still reach the person."""
+    assert is_verified(AsyncBoltRequest(body={"type": "block_actions"}, mode="socket_mode"))
+    assert not is_verified(AsyncBoltRequest(body="command=%2Fwin", headers={}))
+    assert is_verified(mark_verified(AsyncBoltRequest(body="command=%2Fwin", headers={})))
 
 
 def _webhook(world, body: bytes, headers: dict) -> httpx.Response:
