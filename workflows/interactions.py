@@ -9,14 +9,14 @@ form and result read. A shell turns a click, a typed command or a form submissio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any, Callable, Literal, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
-from workflows import asks, closeloop, gating, lookups, queue, references, sales, stories, views, wins
+from workflows import asks, clicks, closeloop, gating, lookups, queue, references, sales, stories, views, wins
 from workflows.actors import Actor, require_role
 from workflows.core import Core
 from workflows.digest import Digest, build_digest, digest_card
@@ -134,6 +134,7 @@ class QueueShown(Outcome):
 class ProofFound(Outcome):
     query: str
     proofs: list[sales.Proof]
+    deals: list[queue.QueueItem] = field(default_factory=list)  # the person's open deals, to mark won or lost
 
 
 @dataclass(kw_only=True)
@@ -154,8 +155,9 @@ def _show_queue(core: Core, actor: Actor, _: TextInput) -> QueueShown:
 
 def _find_proof(core: Core, actor: Actor, given: TextInput) -> ProofFound:
     proofs = sales.find_proof(core, given.text)
+    deals = queue.deal_items([astuple(deal) for deal in sales.open_deals(core, actor)])
     return ProofFound(message=f"Proof for {given.text}" if given.text else "Most recent approved stories",
-                      query=given.text, proofs=proofs)
+                      query=given.text, proofs=proofs, deals=deals)
 
 
 def _show_digest(core: Core, actor: Actor, given: TextInput) -> DigestShown:
@@ -167,6 +169,25 @@ def _show_digest(core: Core, actor: Actor, given: TextInput) -> DigestShown:
     if core.chart is not None:
         card.image = core.chart(digest)
     return DigestShown(message=card.title, digest=digest, card=card)
+
+
+@dataclass(kw_only=True)
+class PlacementsShown(Outcome):
+    placements: list[clicks.PlacementClicks]
+
+
+PLACEMENTS_SHOWN = 20  # the most clicked placements a chat answer lists
+
+
+def _show_placements(core: Core, actor: Actor, _: TextInput) -> PlacementsShown:
+    """Each placement's short link and the clicks counted on it, most clicked first."""
+    found = clicks.clicks_per_placement(core)
+    lines = [f"• {p.clicks:,} click{'' if p.clicks == 1 else 's'}: {p.short_link or 'no short link'} "
+             f"({label(p.placement.channel)}, story {p.placement.story_id}, {p.placement.state.value}) "
+             f"opens {p.placement.url}" for p in found[:PLACEMENTS_SHOWN]]
+    more = [f"and {len(found) - PLACEMENTS_SHOWN} more"] if len(found) > PLACEMENTS_SHOWN else []
+    heading = "Clicks per placement, most clicked first:" if found else "No placements yet."
+    return PlacementsShown(message="\n".join([heading] + lines + more), placements=found)
 
 
 def _plan_campaign(core: Core, actor: Actor, given: CampaignInput) -> CampaignPlanned:
@@ -273,7 +294,7 @@ TABLE: list[Interaction] = [
     Interaction("deal.close", "Close the deal", DealCloseInput,
                 lambda core, actor, given: sales.close_deal(core, actor, given.opportunity_id, given.outcome,
                                                             given.amount, given.closed_on),
-                (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record deal outcomes", "Won or lost?", "", "Record"),
+                (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record deal outcomes", "Mark won / lost", "", "Record"),
     # references (requested by sellers, approved by the account owner)
     Interaction("reference.approve", "Reference approved", ItemInput, _by_id(references.approve_reference),
                 (Role.SUCCESS,), "approve this reference", "Approve", "primary"),
@@ -305,6 +326,9 @@ TABLE: list[Interaction] = [
                 "the account owner approves it."),
     Interaction("campaign", "Review campaign", CampaignInput, _plan_campaign,
                 (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Plan"),
+    Interaction("placements", "Clicks per placement", TextInput, _show_placements,
+                (Role.MARKETING, Role.LEADERSHIP), "see clicks per placement",
+                help="lists each placement's short link and the clicks counted on it, most clicked first."),
 ]
 INTERACTIONS: dict[str, Interaction] = {i.name: i for i in TABLE}
 COMMANDS = [i for i in TABLE if i.help]  # what `help` lists, in this order
@@ -316,6 +340,7 @@ QUEUE_BUTTONS = {
     "ask": ["ask.mark_sent"],
     "review": ["review.approve", "review.changes", "review.reject"],
     "publish": ["story.publish"],
+    "deal": ["deal.close"],
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from storage import outcomes as oq
 from workflows.actors import Actor, roles_of
 from workflows.core import Core
 from workflows.fairness import order_nominations
@@ -13,8 +14,8 @@ from workflows.text import day_label
 
 @dataclass
 class QueueItem:
-    kind: str  # nomination | ask | call | revise | final | final_unsent | review | publish | win
-    item_id: int
+    kind: str  # nomination | ask | call | revise | final | final_unsent | review | publish | win | deal
+    item_id: int | str  # a deal's item is its opportunity id
     title: str
     detail: str
 
@@ -32,6 +33,16 @@ def _waiting(story, tz) -> str:
     since = day_label(story.awaiting_since, tz) if story.awaiting_since else "recently"
     sent = "link sent" if story.final_sent_at else "link not sent yet"
     return f"{label(story.ask_type)}: waiting for the customer since {since}; {sent}"
+
+
+DEAL_ROLES = {Role.SALES, Role.MARKETING, Role.LEADERSHIP}  # who records deal outcomes
+
+
+def deal_items(rows: list[tuple[str, str, float, int]]) -> list[QueueItem]:
+    """Open deals that used proof (opportunity id, name, amount, stories used), to mark won or lost."""
+    return [QueueItem("deal", opp, name or f"Opportunity {opp}",
+                      f"opportunity {opp}; {amount:,.0f}; {n} {'story' if n == 1 else 'stories'} used")
+            for opp, name, amount, n in rows]
 
 
 def my_queue(core: Core, actor: Actor) -> Queue:
@@ -58,6 +69,7 @@ def my_queue(core: Core, actor: Actor) -> Queue:
             found.setdefault("Waiting for the customer", repo.stories_in([StoryState.AWAITING_CUSTOMER]))
         found["My wins"] = repo.wins_by(actor.record_keys())
         names = repo.account_names(row.account_id for rows in found.values() for row in rows)
+        deals = oq.open_deals(repo.session, actor.record_keys()) if roles & DEAL_ROLES else []
     describe = {
         "Nominations": (lambda n: "nomination", lambda n: f"score {n.score:.1f}; {n.state.value}"),
         "Open asks": (lambda a: "ask", lambda a: f"{label(a.ask_type)}, {a.state.value} "
@@ -71,6 +83,9 @@ def my_queue(core: Core, actor: Actor) -> Queue:
         "Ready to publish": (lambda s: "publish", lambda s: label(s.ask_type)),
         "My wins": (lambda w: "win", lambda w: w.story[:80]),
     }
-    return Queue({section: [QueueItem(describe[section][0](row), row.id, names[row.account_id],
-                                      describe[section][1](row)) for row in rows]
-                  for section, rows in found.items()})
+    sections = {section: [QueueItem(describe[section][0](row), row.id, names[row.account_id],
+                                    describe[section][1](row)) for row in rows]
+                for section, rows in found.items()}
+    if deals or Role.SALES in roles:
+        sections["Open deals"] = deal_items(deals)
+    return Queue(sections)

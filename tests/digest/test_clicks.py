@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
@@ -12,9 +13,11 @@ from bot.context import BotContext
 from bot.settings import Settings
 from bot.shortlinks import mount
 from storage import models as m
-from tests.conftest import MIA
+from tests.conftest import MIA, SID
 from tests.core.helpers import outbox, rows, to_review
 from workflows import clicks, stories
+from workflows import interactions as ix
+from workflows.errors import NotAllowed
 from workflows.states import PlacementChannel, PlacementState
 
 BROWSER = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -93,3 +96,18 @@ def test_marketing_lists_clicks_per_placement_from_the_command_line(core, engine
     assert result.exit_code == 0, result.output
     assert "3 clicks  story 1  website" in result.output and f"/p/{code} → https://example.com/customers/acme" \
         in result.output
+
+
+def test_marketing_sees_clicks_per_placement_in_chat_and_sellers_are_refused(core, engine):
+    assert ix.dispatch(core, MIA, "placements", {"text": ""}).message == "No placements yet."
+    done = published(core)
+    clicks.follow(core, done.placement.code, count=True)
+    assert ix.command("placements") == ("placements", "")
+    shown = ix.dispatch(core, MIA, "placements", {"text": ""})
+    assert shown.message.splitlines() == [
+        "Clicks per placement, most clicked first:",
+        f"• 1 click: {done.short_link} (Website, story {done.placement.story_id}, live) "
+        "opens https://example.com/customers/acme"]
+    assert [(p.short_link, p.clicks) for p in shown.placements] == [(done.short_link, 1)]
+    with pytest.raises(NotAllowed, match="see clicks per placement"):
+        ix.dispatch(core, SID, "placements", {"text": ""})

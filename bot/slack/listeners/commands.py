@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.context import BotContext
 from bot.slack import modals
 from bot.slack.listeners.common import actor_of, run, unescape
-from bot.slack.listeners.home import queue_blocks, MESSAGE
+from bot.slack.listeners.home import MESSAGE, item_blocks, queue_blocks
 from bot.slack.middleware import explain
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
 from workflows import cards, interactions
@@ -33,11 +33,17 @@ def help_text(problem: str = "") -> str:
 
 
 def proof_blocks(found: ProofFound, tz) -> list[Block]:
+    """The stories found, each with its Use in a deal button; then the person's open deals to mark won or lost."""
+    deals: list[Block] = []
+    if found.deals:  # at most ten: the message stays within Block Kit's 50 blocks
+        deals.append(SectionBlock(text=MarkdownTextObject(text="*Your open deals*", verbatim=True)))
+        for item in found.deals:
+            deals += item_blocks(item)
     query = fit(found.query, 200)[0]
     if not found.proofs:
         text = (f"No approved stories with consent in force match “{query}”. "
                 "Try a customer name, an industry or an outcome.")
-        return [SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))]
+        return [SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))] + deals
     heading = f"*Proof for “{query}”*" if found.query else "*Most recent approved stories*"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=heading, verbatim=True))]
     for proof in found.proofs:
@@ -47,7 +53,7 @@ def proof_blocks(found: ProofFound, tz) -> list[Block]:
         text = f"*{fit(proof.headline, 300)[0]}*\n{fit(details, 1500, links=True)[0]}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)))
         blocks.append(actions([interactions.button("proof.use", story.id)], block_id=f"proof.{story.id}"))
-    return blocks
+    return blocks + deals
 
 
 async def _chart_block(client: AsyncWebClient, image: Image) -> ImageBlock:

@@ -21,7 +21,7 @@ HOME = (8, 100)  # items per section, and Block Kit's block limit for the Home t
 MESSAGE = (3, 50)  # the same in a message
 
 
-def _item(item: QueueItem) -> list[Block]:
+def item_blocks(item: QueueItem) -> list[Block]:
     text = f"*{fit(item.title, 200)[0]}*\n{fit(item.detail, 500, links=True)[0]}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))]
     buttons = queue_buttons(item)
@@ -43,7 +43,7 @@ def queue_blocks(queue: Queue, limits: tuple[int, int], notice: str = "") -> lis
         if not items:
             blocks.append(ContextBlock(elements=[mrkdwn("Nothing here.")]))
         for item in items[:per_section]:
-            blocks += _item(item)
+            blocks += item_blocks(item)
         if len(items) > per_section:
             blocks.append(ContextBlock(elements=[mrkdwn(f"and {len(items) - per_section} more")]))
     if len(blocks) > max_blocks:
