@@ -88,6 +88,15 @@ def close_loop(core: Core) -> int:
     return imports.receive_nps(core, answer)["close_loop_item_id"]
 
 
+def open_deal(core: Core) -> str:
+    """An opportunity the seller used a story in, with no outcome yet (the button carries its id)."""
+    story = approved(core)
+    with core.unit() as unit:
+        unit.repo.add(m.DealUsage(story_id=story, opportunity_id="OPP-9", amount=30000, recorded_by="U0SALES",
+                                  recorded_at=unit.now))
+    return "OPP-9"
+
+
 def nothing(core: Core) -> None:
     return None
 
@@ -111,6 +120,10 @@ def deals(engine) -> tuple:
     return tuple((d.opportunity_id, d.amount) for d in rows(engine, m.DealUsage))
 
 
+def closed_deals(engine) -> tuple:
+    return tuple((d.opportunity_id, d.outcome.value, d.amount) for d in rows(engine, m.Deal))
+
+
 def recognitions(engine) -> tuple:
     return tuple((r.kind.value, r.note) for r in rows(engine, m.Recognition))
 
@@ -128,7 +141,7 @@ def references_and_asks(engine) -> tuple:
 @dataclass
 class Case:
     name: str
-    world: Callable[[Core], int | None]
+    world: Callable[[Core], int | str | None]
     who: str  # sam (success, owner) | olu (success, not the owner) | mia (marketing) | sid (sales) | nobody
     action: str  # the interaction: a button, a form, or a typed command
     values: dict[str, str] = field(default_factory=dict)  # form fields, or {"text": …} after a command
@@ -208,6 +221,12 @@ CASES = [
          told="Enter the amount.", stored=deals, expect=()),
     Case("use in a deal without the role", approved, "nobody", "proof.use",
          {"opportunity_id": "OPP-7", "amount": "5"}, told="can record story use in deals.", stored=deals, expect=()),
+    Case("mark a deal won", open_deal, "sid", "deal.close",
+         {"outcome": "won", "amount": "42000", "closed_on": (TODAY - timedelta(days=1)).isoformat()},
+         told="Recorded: opportunity OPP-9 won, 42,000", stored=closed_deals, expect=(("OPP-9", "won", 42000.0),)),
+    Case("mark a deal won without the role", open_deal, "sam", "deal.close",
+         {"outcome": "won", "amount": "42000", "closed_on": (TODAY - timedelta(days=1)).isoformat()},
+         told="can record deal outcomes.", stored=closed_deals, expect=()),
     Case("log a thank-you", approved, "sam", "recognition.log", {"kind": "swag", "note": "Mug"},
          told="Thank-you recorded (swag, for your time, not your opinion).", stored=recognitions,
          expect=(("swag", "Mug"),)),
@@ -248,5 +267,8 @@ CASES = [
     Case("proof", approved, "sid", "proof", {"text": "acme"}, told="Acme Corp"),
     Case("reference without the role", nothing, "nobody", "reference", {"text": "fintech"},
          told="Only people with the sales or success or marketing role can request customer references."),
+    Case("placements", nothing, "mia", "placements", told="No placements yet."),
+    Case("placements without the role", nothing, "sid", "placements",
+         told="Only people with the marketing or leadership role can see clicks per placement."),
     Case("help", nothing, "nobody", "help", shown=["queue", "digest", "reference", "proof"]),
 ]
