@@ -58,9 +58,12 @@ def test_win_to_published_story_used_in_a_deal(slack, emu, bot):
     slack.block_action("U0MARKET", "story.publish", message=updated, channel_id=APPR)
     publish = opened_view(emu, callback_id="story.publish")
     done = submit(slack, emu, "U0MARKET", publish, channel="website", url="https://example.com/customers/acme").json()
+    code = bot.rows(m.Placement)[0].code
+    assert f"Share <https://advocacy.example.com/p/{code}> so visits" in blocks_text(done["view"]["blocks"])
     assert "utm_source=website" in blocks_text(done["view"]["blocks"])
     ephemeral = emu.wait_for("chat.postEphemeral", predicate=lambda c: c.args["channel"] == APPR)[0]
     assert ephemeral.args["user"] == "U0MARKET" and "utm_campaign=advocacy" in ephemeral.args["text"]
+    assert f"https://advocacy.example.com/p/{code}" in ephemeral.args["text"]
     announcement = message_titled(emu, WINS, "Published: Acme Corp")
     assert [msg["ts"] for msg in emu.messages(WINS)] == [celebration["ts"], announcement["ts"]]
     assert bot.rows(m.Story)[0].state == StoryState.PUBLISHED
