@@ -15,7 +15,8 @@ from storage import signals as sq
 from workflows.actors import Actor, require_role
 from workflows.asks import compose_ask_text, quarter_bounds
 from workflows.config import ProgramConfig, ReviewGating
-from workflows.core import Core
+from workflows.core import Core, Unit
+from workflows.effects import Card, Effect
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.links import new_nonce
 from workflows.scoring import DETRACTOR_MAX, PROMOTER
@@ -121,6 +122,7 @@ class Invitation:
     ask_id: int
     link: str
     text: str
+    owner: str  # who sends it: the account owner
 
 
 @dataclass
@@ -129,12 +131,30 @@ class CampaignSent:
     invitations: list[Invitation]
     groups: dict[str, int]  # invited per NPS group
     held_back: int
+    disclosure: str  # what every invitation ends with
 
     @property
     def message(self) -> str:
         mix = ", ".join(f"{n} {g}" for g, n in self.groups.items() if n)
         held = f"; {self.held_back} held back by the ask limits" if self.held_back else ""
         return f"Review campaign {self.campaign_id}: {len(self.invitations)} invitation(s) ({mix or 'nobody'}){held}."
+
+
+INVITATIONS_PER_MESSAGE = 10
+
+
+def _tell_owners(unit: Unit, campaign_id: int, invitations: list[Invitation]) -> None:
+    """Each account owner gets the invitations to send for their accounts, each text with its link."""
+    by_owner: dict[str, list[Invitation]] = {}
+    for invitation in invitations:
+        by_owner.setdefault(invitation.owner, []).append(invitation)
+    for owner, theirs in by_owner.items():
+        for start in range(0, len(theirs), INVITATIONS_PER_MESSAGE):
+            batch = theirs[start:start + INVITATIONS_PER_MESSAGE]
+            body = [f"{i.contact.name} ({i.contact.email}) at {i.account.name}:\n{i.text}" for i in batch]
+            unit.emit(Effect("dm", Card(title=f"Review invitations to send (campaign {campaign_id})", body=body,
+                                        note="Send each text as it is: it carries the customer's own link."),
+                             person=owner))
 
 
 def send_review_campaign(core: Core, actor: Actor, ask_type: AskType = AskType.STAR_REVIEW, sample: int = 50,
@@ -180,6 +200,7 @@ def send_review_campaign(core: Core, actor: Actor, ask_type: AskType = AskType.S
                 ask.text += f" The thank-you is {incentive}."
             unit.repo.add(ask)
             unit.audit("ask", ask.id, "sent", actor.key, to_state=AskState.SENT.value, campaign_id=campaign.id)
-            invitations.append(Invitation(account, contact, ask.id, link, ask.text))
+            invitations.append(Invitation(account, contact, ask.id, link, ask.text, ask.owner))
         unit.audit("review_campaign", campaign.id, "sent", actor.key, invited=len(chosen), **groups)
-    return CampaignSent(campaign.id, invitations, groups, plan.held_back)
+        _tell_owners(unit, campaign.id, invitations)
+    return CampaignSent(campaign.id, invitations, groups, plan.held_back, disclosure)

@@ -117,7 +117,12 @@ class TextInput(Input):
 
 
 class CampaignInput(Input):
-    ask_type: AskType = Field(title="Kind of ask", json_schema_extra=_ui(what="the kind of ask"))
+    ask_type: AskType = Field(AskType.STAR_REVIEW, title="Kind of review", json_schema_extra=_ui(
+        what="the kind of review"))
+    sample: int = Field(50, title="How many to invite", ge=1, le=5000, json_schema_extra=_ui(
+        what="how many to invite", hint="Drawn at random, whatever their NPS: passives and detractors too."))
+    incentive: str = Field("", title="Thank-you offered", max_length=150, json_schema_extra=_ui(
+        hint="Disclosed in every invitation, e.g. a $25 gift card.", placeholder="a $25 gift card"))
     segment: str = Field("", title="Segment", max_length=64)
     industry: str = Field("", title="Industry", max_length=64)
     region: str = Field("", title="Region", max_length=64)
@@ -144,8 +149,8 @@ class DigestShown(Outcome):
 
 
 @dataclass(kw_only=True)
-class CampaignPlanned(Outcome):
-    campaign: gating.Campaign
+class CampaignSent(Outcome):
+    campaign: gating.CampaignSent
 
 
 def _show_queue(core: Core, actor: Actor, _: TextInput) -> QueueShown:
@@ -190,9 +195,15 @@ def _show_placements(core: Core, actor: Actor, _: TextInput) -> PlacementsShown:
     return PlacementsShown(message="\n".join([heading] + lines + more), placements=found)
 
 
-def _plan_campaign(core: Core, actor: Actor, given: CampaignInput) -> CampaignPlanned:
-    campaign = gating.review_campaign(core, actor, given.ask_type, given.segment, given.industry, given.region)
-    return CampaignPlanned(message=campaign.message, campaign=campaign)
+def _send_campaign(core: Core, actor: Actor, given: CampaignInput) -> CampaignSent:
+    """Invite a random sample to review, whatever their score; the answer shows the disclosure every invitation
+    ends with, and the account owners get the invitations to send."""
+    sent = gating.send_review_campaign(core, actor, given.ask_type, given.sample, given.incentive, given.segment,
+                                       given.industry, given.region)
+    told = " Each account owner has their invitations, with the customers' links, in a direct message." \
+        if sent.invitations else ""
+    return CampaignSent(message=f"{sent.message} Every invitation ends with: “{sent.disclosure}”{told}",
+                        campaign=sent)
 
 
 # what a form shows before it is filled -----------------------------------------------------------
@@ -324,8 +335,8 @@ TABLE: list[Interaction] = [
                 (Role.SALES, Role.SUCCESS, Role.MARKETING), "request customer references",
                 typed="<criteria>", help="asks for a customer reference, e.g. fintech, enterprise, EMEA, for opp 123; "
                 "the account owner approves it."),
-    Interaction("campaign", "Review campaign", CampaignInput, _plan_campaign,
-                (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Plan"),
+    Interaction("campaign", "Review campaign", CampaignInput, _send_campaign,
+                (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Send invitations"),
     Interaction("placements", "Clicks per placement", TextInput, _show_placements,
                 (Role.MARKETING, Role.LEADERSHIP), "see clicks per placement",
                 help="lists each placement's short link and the clicks counted on it, most clicked first."),

@@ -103,8 +103,8 @@ def test_commands_waiting_for_a_surface_are_reachable_through_the_table(core, en
     outcome = ix.dispatch(core, SAM, "story.resubmit", {"id": str(submitted.story.id), "metrics": "5 days to 2"})
     assert outcome.message == "Revised and sent back to marketing for review."
     assert rows(engine, m.Story)[0].metrics == "5 days to 2"
-    planned = ix.dispatch(core, SAM, "campaign", {"ask_type": AskType.STAR_REVIEW.value})
-    assert planned.message.startswith("Star review campaign:")
+    sent = ix.dispatch(core, SAM, "campaign", {"ask_type": AskType.STAR_REVIEW.value})
+    assert sent.message.startswith("Review campaign 1:")
     with pytest.raises(NotAllowed):
         ix.dispatch(core, SID, "campaign", {"ask_type": "star_review"})
 

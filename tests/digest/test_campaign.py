@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage import models as m
 from tests.conftest import MIA
-from tests.core.helpers import rows
+from tests.core.helpers import outbox, rows
 from tests.digest.test_cli import ROOT, env  # noqa: F401
 from tests.identification.helpers import customer
 from workflows import gating
+from workflows import interactions as ix
 from workflows.actors import Actor
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.states import AskState, AskType
@@ -55,6 +56,29 @@ def test_only_public_review_kinds_and_only_success_or_marketing(core, engine):
     with pytest.raises(NotAllowed):
         gating.send_review_campaign(core, Actor(platform="slack", user_id="U0SALES"))
     assert rows(engine, m.Ask) == [] and rows(engine, m.ReviewCampaign) == []
+
+
+def test_marketing_sends_a_review_campaign_from_chat_and_owners_get_the_invitations(core, engine):
+    for i, score in enumerate(SCORES):
+        customer(core, f"Account {i}", nps=score, owner="U0SUCCESS" if i % 2 else "sam@example.com")
+    form = ix.form_for(core, MIA, "campaign")
+    assert [(f.name, f.value) for f in form.fields][:3] == [("ask_type", "star_review"), ("sample", "50"),
+                                                            ("incentive", "")]
+    with pytest.raises(NotAllowed, match="plan ask campaigns"):
+        ix.dispatch(core, Actor(platform="slack", user_id="U0SALES"), "campaign", {"sample": "4"})
+    assert rows(engine, m.Ask) == []
+
+    sent = ix.dispatch(core, MIA, "campaign", {"sample": "4", "incentive": "a $25 gift card"})
+    assert sent.message.startswith("Review campaign 1: 4 invitation(s) (")
+    assert ("Every invitation ends with: “We offer a thank-you for your time, whatever you write. The thank-you is "
+            "a $25 gift card.”") in sent.message
+    asks = rows(engine, m.Ask)
+    assert len(asks) == 4 and {a.state for a in asks} == {AskState.SENT}
+    told = [e for e in outbox(engine) if e["op"] == "dm"]
+    assert {e["person"] for e in told} == {a.owner for a in asks}
+    texts = [text for e in told for text in e["card"]["body"]]
+    assert len(texts) == 4 and all(any(t.endswith(ask.text) for t in texts) for ask in asks)
+    assert all("/intake/" in ask.text for ask in asks)
 
 
 def test_the_command_plans_then_sends_and_writes_the_invitations(env):  # noqa: F811
