@@ -33,7 +33,7 @@ from bot.limits import BadInput, control_character, refuse
 from bot.slack.listeners import register_all
 from bot.slack.middleware import Directory, actor_middleware, on_error
 from bot.slack.sender import SlackSender
-from bot.slack.verify import mark_verified, problem
+from bot.slack.verify import mark_verified, missing_fields, problem
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,9 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
             return refuse(request.scope, 400, f"unreadable Slack request ({type(exc).__name__})", "unreadable request")
         if hostile:
             return refuse(request.scope, 400, f"{hostile} holds a control character")
+        missing = missing_fields(bolt_request.body)
+        if missing:
+            return refuse(request.scope, 400, f"Slack command without {missing}")
         try:  # a signed payload of the wrong shape breaks Bolt's listener matching
             response = to_starlette_response(await app.async_dispatch(bolt_request))
         except Exception as exc:

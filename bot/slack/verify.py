@@ -49,6 +49,17 @@ def problem(secret: str, headers: Mapping[str, str], body: bytes, now: Callable[
     return None
 
 
+COMMAND_FIELDS = ("command", "user_id", "trigger_id")  # Slack sends these with every slash command
+
+
+def missing_fields(body: dict) -> str | None:
+    """For a slash command, the fields Slack always sends that this one lacks, else None."""
+    if "command" not in body:
+        return None
+    missing = [name for name in COMMAND_FIELDS if not isinstance(body.get(name), str) or not body[name]]
+    return ", ".join(missing) or None
+
+
 def mark_verified(request: AsyncBoltRequest) -> AsyncBoltRequest:
     request.context[VERIFIED] = True
     return request

@@ -58,6 +58,8 @@ def test_hostile_signed_bodies_get_400_store_nothing_and_log_one_line(fresh):
             content=json.dumps(ta.message("win Acme", fresh.connector.service_url, user=user))[:-1].encode()
             + b', "locale": ' + b"9" * 5000 + b"}")
         answers["slack NUL"] = slack.slash_command("/win", text="Acme\x00", user_id="U0SUCCESS")
+        answers["slack command without trigger_id"] = slack.form({"command": "/win", "user_id": "U0SUCCESS",
+                                                                  "text": "Acme"})
         answers["slack deep"] = slack.payload({"type": "block_actions", "user": {"id": "U0SUCCESS"},
                                                "actions": json.loads("[" * 40 + "]" * 40)})
         time.sleep(0.3)
