@@ -118,3 +118,21 @@ def test_a_signed_link_whose_id_overflows_the_database_is_not_valid(web, ctx, en
         assert web.get(f"/intake/{token}").status_code == 404
         assert web.post(f"/intake/{token}", data={**GOOD, "csrf": "x"}).status_code == 404
     assert rows(engine, m.Story) == []
+
+
+def test_requested_changes_refused_for_the_form_token_come_back_typed(web, ctx, engine):
+    from tests.conftest import MIA
+    from tests.intake.conftest import final_path
+    from workflows import stories
+
+    _, path, csrf = open_form(web, ctx.core)
+    web.post(path, data={**GOOD, "csrf": csrf})
+    stories.approve(ctx.core, MIA, rows(engine, m.Story)[0].id)
+    link = final_path(engine)
+    stale = csrf_of(web.get(link).text)
+    web.cookies.clear()  # the cookie another tab set won
+    web.get(link)
+    refused = web.post(f"{link}/changes", data={"csrf": stale, "note": "Say 'finance team', not 'we'."})
+    assert refused.status_code == 403 and "Press Send again" in refused.text
+    assert "Say &#39;finance team&#39;, not &#39;we&#39;." in refused.text
+    assert rows(engine, m.Story)[0].customer_note == ""
