@@ -216,6 +216,7 @@ def _coverage_text(coverage: dict[str, list[Share]]) -> str:
 
 
 def _stuck_text(d: Digest) -> tuple[str, list[Button]]:
+    """The stuck items, oldest first; owners by their person key (shown by name where the card is delivered)."""
     counts = {kind: d.stuck[kind][0] for kind in STUCK_KINDS}
     if not any(counts.values()):
         return f"Nothing stuck: no nomination, ask or review has waited more than {d.stuck_after_days} days.", []
@@ -323,8 +324,9 @@ def digest_card(d: Digest) -> Card:
     ]
     note = (f"Compared with {d.previous.label}. Periods in {d.timezone}. "
             f"Generated {stamp(d.generated_at, d.period.tz)}.")
+    owners = sorted({item.owner for kind in STUCK_KINDS for item in d.stuck[kind][1] if item.owner})
     return Card(title=title, body=[clip(text, TEXT_LIMIT) for text in body], facts=facts, buttons=buttons[:STUCK_SHOWN],
-                note=note)
+                note=note, body_people=owners)
 
 
 def digest_text(card: Card) -> str:

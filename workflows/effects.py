@@ -6,6 +6,7 @@ user typed can ping, link or format.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
@@ -46,18 +47,25 @@ class Card:
     note: str = ""  # small print under the card (who decided, when)
     more_url: str = ""  # where to read the full text when it is cut
     image: Image | None = None
+    body_people: list[str] = field(default_factory=list)  # person keys written as such in the body text
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def people(self) -> set[str]:
         """The person keys the card shows."""
-        return {f.person for f in self.facts if f.person}
+        return {f.person for f in self.facts if f.person} | set(self.body_people)
 
     def named(self, names: dict[str, str]) -> Card:
-        """A copy showing each person by the name in `names`; unknown people keep their fallback value."""
+        """A copy showing each person by the name in `names`; unknown people keep their fallback value (the key)."""
         facts = [replace(f, value=names[f.person]) if names.get(f.person) else f for f in self.facts]
-        return replace(self, facts=facts)
+        known = {key: names[key] for key in self.body_people if names.get(key)}
+        if not known:
+            return replace(self, facts=facts)
+        longest_first = sorted(known, key=len, reverse=True)
+        keys = re.compile("|".join(rf"(?<![\w.@+-]){re.escape(k)}(?![\w@-])" for k in longest_first))
+        body = [keys.sub(lambda match: known[match.group(0)], text) for text in self.body]
+        return replace(self, facts=facts, body=body)
 
     @classmethod
     def from_dict(cls, data: dict) -> Card:

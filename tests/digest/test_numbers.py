@@ -8,7 +8,7 @@ from tests.conftest import TEST_CONFIG, clean
 from tests.digest import world
 from workflows.config import parse_config
 from workflows.core import Core
-from workflows.digest import build_digest, close_rate, nps_score
+from workflows.digest import build_digest, close_rate, digest_card, nps_score
 from workflows.periods import parse_period
 
 
@@ -98,6 +98,16 @@ def test_people_thanked_coverage_and_stuck_items(october):
     assert d.stuck["nomination"][0] == 1 and d.stuck["nomination"][1][0].item_id == ids["n6"]
     assert d.stuck["ask"][0] == 1 and d.stuck["ask"][1][0].item_id == ids["k7"]
     assert d.stuck["review"][0] == 1 and d.stuck["review"][1][0].account == "Delta"
+
+
+def test_stuck_owners_are_shown_by_name_where_the_digest_is_delivered(october):
+    card = digest_card(october[0])
+    [stuck] = [text for text in card.body if text.startswith("Stuck for more than")]
+    assert "owner U0OWNER" in stuck and card.body_people == ["U0OWNER"] and "U0OWNER" in card.people()
+    named = card.named({"U0OWNER": "Olive Owner", "U0OWNE": "Not a whole key"})
+    [shown] = [text for text in named.body if text.startswith("Stuck for more than")]
+    assert "owner Olive Owner" in shown and "U0OWNER" not in shown and "Not a whole key" not in shown
+    assert card.named({}).body == card.body  # nobody known: the keys stay
 
 
 def test_quarter_adds_up_its_months(world_core):

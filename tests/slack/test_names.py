@@ -40,3 +40,13 @@ async def test_a_name_that_looks_like_a_mention_is_shown_as_text(sender, emu):
     [posted] = emu.messages("C0NOMS")
     text = blocks_text(posted["blocks"]) + posted["text"]
     assert "&lt;!channel&gt; Eve &lt;@U0MARKET&gt;" in text and "<!channel>" not in text and "<@" not in text
+
+
+async def test_people_in_a_cards_text_are_named_and_a_name_never_pings(sender, emu):
+    card = Card("Digest", body=["• Ask #7 for Acme: no answer for 9 days, owner U0EVE\n• Review #3, owner U0EVE2"],
+                body_people=["U0EVE"])
+    await sender.post("C0NOMS", card.named(await sender.names(card.people())))
+    [posted] = emu.messages("C0NOMS")
+    text = blocks_text(posted["blocks"])
+    assert "owner &lt;!channel&gt; Eve &lt;@U0MARKET&gt;\n" in text and "owner U0EVE2" in text
+    assert "<!channel>" not in text and "<@" not in text
