@@ -17,6 +17,7 @@ from workflows.errors import InvalidInput, NotAllowed
 from workflows.final import review_card, tell_owner
 from workflows.guards import load, transition
 from workflows.links import BadLink
+from workflows.outcome import Outcome
 from workflows.states import AskType, Role, StoryState
 from workflows.text import stamp
 
@@ -137,7 +138,7 @@ def notes_prefill(core: Core, actor: Actor, story_id: int) -> dict[str, str]:
                 "result": story.result, "metrics": story.metrics}
 
 
-def write_up(core: Core, actor: Actor, story_id: int, notes: CallNotes) -> str:
+def write_up(core: Core, actor: Actor, story_id: int, notes: CallNotes) -> Outcome:
     """The call's notes become a draft story: it goes to review, then to the customer to approve."""
     if not notes.body:
         raise InvalidInput("Write what the customer told you.", field="body")
@@ -149,4 +150,5 @@ def write_up(core: Core, actor: Actor, story_id: int, notes: CallNotes) -> str:
         note = (f"Written up by {actor.display} after a call on {stamp(unit.now, core.config.tz)}. "
                 "The customer approves the final version before it is published.")
         unit.emit(Effect("post", review_card(unit, story, note), purpose="approvals", ref_key=f"story:{story.id}"))
-    return "Sent to marketing for review. Once approved, you get a link for the customer to approve it."
+    return Outcome.of(unit, "Sent to marketing for review. Once approved, you get a link for the customer to "
+                            "approve it.")

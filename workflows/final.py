@@ -18,6 +18,7 @@ from workflows.effects import Button, Card, Effect
 from workflows.errors import Conflict, InvalidInput, NotAllowed
 from workflows.guards import load, transition
 from workflows.links import BadLink, new_nonce
+from workflows.outcome import Outcome
 from workflows.states import ConsentChannel, ConsentScope, Role, StoryState, label
 from workflows.text import day_label, stamp
 
@@ -107,7 +108,7 @@ def publish_refusal(unit: Unit, story: m.Story) -> str | None:
     return None
 
 
-def mark_sent(core: Core, actor: Actor, story_id: int) -> str:
+def mark_sent(core: Core, actor: Actor, story_id: int) -> Outcome:
     """The owner sent the customer the approval link."""
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
@@ -124,7 +125,7 @@ def mark_sent(core: Core, actor: Actor, story_id: int) -> str:
         unit.emit(Effect("update", review_card(unit, story, waiting_note(unit, story)), purpose="approvals",
                          ref_key=f"story:{story.id}"))
         days = core.config.nudges.ask_reminder_days
-    return f"Marked as sent. If they have not answered in {days} days I will remind you."
+    return Outcome.of(unit, f"Marked as sent. If they have not answered in {days} days I will remind you.")
 
 
 # the customer's page ---------------------------------------------------------------------------

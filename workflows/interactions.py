@@ -16,7 +16,8 @@ from typing import Any, Callable, Literal, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
-from workflows import asks, clicks, closeloop, gating, lookups, queue, references, sales, stories, views, wins
+from workflows import (asks, calls, clicks, closeloop, final, gating, lookups, queue, references, sales, stories,
+                       views, wins)
 from workflows.actors import Actor, require_role
 from workflows.core import Core
 from workflows.digest import Digest, build_digest, digest_card
@@ -77,8 +78,17 @@ class PublishInput(ItemInput):
 
 
 class ResubmitInput(ItemInput):
+    title: str = Field("", title="Headline", max_length=200)
     body: str = Field("", title="Story", max_length=stories.TEXT_MAX, json_schema_extra=_ui("long_text"))
-    metrics: str = Field("", title="Metrics", max_length=500)
+    goal: str = Field("", title="Goal", max_length=stories.TEXT_MAX, json_schema_extra=_ui("long_text"))
+    change: str = Field("", title="What changed", max_length=stories.TEXT_MAX, json_schema_extra=_ui("long_text"))
+    result: str = Field("", title="Result", max_length=stories.TEXT_MAX, json_schema_extra=_ui("long_text"))
+    metrics: str = Field("", title="Numbers", max_length=500)
+
+
+class CallNotesInput(ResubmitInput):
+    body: str = Field(..., title="What the customer told you", max_length=calls.TEXT_MAX, json_schema_extra=_ui(
+        "long_text", what="the notes", missing="Write what the customer told you."))
 
 
 class DealInput(ItemInput):
@@ -238,6 +248,22 @@ def _story_prefill(doing: str) -> Callable[[Core, Actor, int], Prefill]:
     return lambda core, actor, item_id: Prefill(intro=lookups.story_for_marketing(core, actor, item_id, doing))
 
 
+def _revision_prefill(core: Core, actor: Actor, item_id: int) -> Prefill:
+    """The story as it stands, and why marketing sent it back."""
+    edit, reason = stories.revision_form(core, actor, item_id)
+    return Prefill(intro=f"Marketing asked: {reason}" if reason else "Marketing sent this story back for changes.",
+                   values=edit.model_dump())
+
+
+def _call_prefill(core: Core, actor: Actor, item_id: int) -> Prefill:
+    return Prefill(intro="Your notes become a draft story: marketing reviews it, then the customer approves it "
+                         "before anything is published.", values=calls.notes_prefill(core, actor, item_id))
+
+
+def _story_fields(given: ResubmitInput) -> dict[str, str]:
+    return given.model_dump(exclude={"id"})
+
+
 def _story_label(core: Core, actor: Actor, item_id: int) -> Prefill:
     return Prefill(intro=lookups.story_label(core, item_id))
 
@@ -286,14 +312,20 @@ TABLE: list[Interaction] = [
                 (Role.MARKETING,), "review stories", "Approve", "primary"),
     Interaction("review.changes", "Request changes", ChangesInput, _by_id(stories.request_changes, "reason"),
                 (Role.MARKETING,), "review stories", "Request changes", "", "Send", _story_prefill("review stories")),
-    Interaction("review.reject", "Rejected", ReasonInput, _by_id(stories.reject, "reason"),
-                (Role.MARKETING,), "review stories", "Reject", "danger"),
+    Interaction("review.reject", "Reject story", ReasonInput, _by_id(stories.reject, "reason"),
+                (Role.MARKETING,), "review stories", "Reject", "danger", "Reject", _story_prefill("review stories")),
     Interaction("story.publish", "Publish story", PublishInput, _by_id(stories.publish, "channel", "url"),
                 (Role.MARKETING,), "publish stories", "Publish", "primary", "Publish",
                 _story_prefill("publish stories")),
     Interaction("story.resubmit", "Revise story", ResubmitInput,
-                lambda core, actor, given: stories.resubmit(core, actor, given.id, stories.StoryEdit(
-                    body=given.body, metrics=given.metrics)), label="Revise", submit="Send to review"),
+                lambda core, actor, given: stories.resubmit(core, actor, given.id,
+                                                            stories.StoryEdit(**_story_fields(given))),
+                label="Revise", style="primary", submit="Send to review", prefill=_revision_prefill),
+    Interaction("call.write_up", "Write up the call", CallNotesInput,
+                lambda core, actor, given: calls.write_up(core, actor, given.id, calls.CallNotes(**_story_fields(given))),
+                label="Write up the call", style="primary", submit="Send to review", prefill=_call_prefill),
+    Interaction("final.mark_sent", "Final version sent", ItemInput, _by_id(final.mark_sent),
+                label="Mark as sent", style="primary"),
     Interaction("recognition.log", "Log a thank-you", RecognitionInput,
                 _by_id(sales.recognise, "kind", "value", "note"), (Role.SUCCESS, Role.MARKETING),
                 "record recognition", "Log a thank-you", "", "Save"),
@@ -348,7 +380,10 @@ HELP_TITLE = "Customer advocacy"
 # the buttons of each kind of queue item, in order
 QUEUE_BUTTONS = {
     "nomination": ["nomination.ask", "nomination.dismiss", "nomination.snooze"],
-    "ask": ["ask.mark_sent"],
+    "ask": ["ask.mark_sent", "ask.decline"],
+    "call": ["call.write_up"],
+    "revise": ["story.resubmit"],
+    "final_unsent": ["final.mark_sent"],
     "review": ["review.approve", "review.changes", "review.reject"],
     "publish": ["story.publish"],
     "deal": ["deal.close"],

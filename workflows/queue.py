@@ -76,7 +76,8 @@ def my_queue(core: Core, actor: Actor) -> Queue:
                                                  f"{day_label(a.sent_at or a.created_at, tz)}"),
         "Calls to hold": (lambda s: "call", lambda s: f"story call; they suggest {s.preferred_time or 'a time'}"),
         "To revise": (lambda s: "revise", lambda s: f"marketing asked: {reasons.get(s.id, '')}"),
-        "Waiting for the customer": (lambda s: "final" if s.final_sent_at else "final_unsent",
+        "Waiting for the customer": (lambda s: "final" if s.final_sent_at or Role.SUCCESS not in roles else
+                                     "final_unsent",
                                      lambda s: _waiting(s, tz)),
         "Reviews": (lambda s: "review", lambda s: f"{label(s.ask_type)} submitted "
                                                   f"{day_label(s.submitted_at or s.created_at, tz)}"),

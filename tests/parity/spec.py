@@ -63,6 +63,26 @@ def approved(core: Core) -> int:
     return story
 
 
+def changes_requested(core: Core) -> int:
+    story = in_review(core)
+    stories.request_changes(core, MARKETER, story, "Add the numbers")
+    return story
+
+
+def call_to_hold(core: Core) -> int:
+    draft = asks.draft_ask(core, OWNER, nomination(core), AskType.STORY_CALL)
+    form = stories.StoryForm(preferred_time="Thursday 3pm", consent={"channels": ["website"], "signer_name": "Dana"})
+    return stories.submit_story(core, token_of(draft.link), form).story.id
+
+
+def awaiting_customer(core: Core) -> int:
+    draft = asks.draft_ask(core, OWNER, nomination(core), AskType.SHORT_QUOTE)
+    asks.mark_sent(core, OWNER, draft.ask.id)
+    story = stories.submit_story(core, token_of(draft.link), story_form(review_before_publish=True)).story.id
+    stories.approve(core, MARKETER, story)
+    return story
+
+
 def snoozed_twice(core: Core) -> int:
     item = nomination(core)
     asks.dismiss(core, OWNER, item)
@@ -198,8 +218,22 @@ CASES = [
          expect=("changes_requested",), card="story"),
     Case("request changes without a reason", in_review, "mia", "review.changes", {"reason": " "},
          told="Say what should change, so the owner can act on it.", stored=states(m.Story), expect=("in_review",)),
-    Case("reject", in_review, "mia", "review.reject", told="Rejected.", stored=states(m.Story),
-         expect=("rejected",), card="story"),
+    Case("reject", in_review, "mia", "review.reject", {"reason": "Not on brand"}, told="Rejected.",
+         stored=states(m.Story), expect=("rejected",), card="story"),
+    Case("customer declined", sent_ask, "sam", "ask.decline", {"reason": "Busy quarter"},
+         told="Recorded as declined.", stored=states(m.Ask), expect=("declined",)),
+    Case("revise", changes_requested, "sam", "story.resubmit", {"body": "With the numbers: 60% faster"},
+         told="Revised and sent back to marketing for review.", stored=states(m.Story), expect=("in_review",)),
+    Case("revise someone else's story", changes_requested, "olu", "story.resubmit", {"body": "Mine now"},
+         told="Only the story's owner can edit it.", stored=states(m.Story), expect=("changes_requested",)),
+    Case("write up the call", call_to_hold, "sam", "call.write_up", {"body": "Dana: close in 2 days"},
+         told="Sent to marketing for review.", stored=states(m.Story), expect=("in_review",)),
+    Case("mark the final version as sent", awaiting_customer, "sam", "final.mark_sent", told="Marked as sent.",
+         stored=lambda engine: tuple(bool(s.final_sent_at) for s in rows(engine, m.Story)), expect=(True,)),
+    Case("publish while the customer has not approved", awaiting_customer, "mia", "story.publish",
+         {"channel": "website", "url": "https://example.com/acme"},
+         told="Not yet: Waiting for Dana Lee (the customer) to approve the final version",
+         stored=story_and_placements, expect=(("awaiting_customer",), ())),
     Case("publish", approved, "mia", "story.publish", {"channel": "website", "url": "https://example.com/acme"},
          told="Published. Share https://advocacy.example.com/p/", shown=["utm_source=website"],
          stored=story_and_placements, expect=(("published",), (("website", "https://example.com/acme"),)),

@@ -128,6 +128,7 @@ def test_reject_asks_for_confirmation_and_user_group_members_count_as_marketing(
     reject = find_button(card["blocks"], "Reject")
     assert reject["style"] == "danger" and reject["confirm"]["confirm"]["text"] == "Reject"
     slack.block_action("U0GROUPIE", "review.reject", message=card, channel_id=APPR)  # in @marketing
+    submit(slack, emu, "U0GROUPIE", opened_view(emu, callback_id="review.reject"))  # the reason is optional
     message_saying(emu, APPR, card["ts"], "Rejected by Gil Group")
     assert bot.rows(m.Story)[0].state == StoryState.REJECTED
 
