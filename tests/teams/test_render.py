@@ -41,7 +41,8 @@ def test_buttons_are_execute_with_submit_fallback_or_open_their_form_in_a_dialog
                        "style": "positive", "fallback": {"type": "Action.Submit", "title": "Approve",
                                                          "data": {"id": "7", "verb": "review.approve"},
                                                          "style": "positive"}}
-    assert (reject["type"], reject["verb"], reject["style"]) == ("Action.Execute", "review.reject", "destructive")
+    assert reject["data"] == {"id": "7", "verb": "review.reject", "msteams": {"type": "task/fetch"}}
+    assert reject["style"] == "destructive"  # its optional reason opens in a dialog
     assert ask["data"] == {"id": "3", "verb": "nomination.ask", "msteams": {"type": "task/fetch"}}
     assert read == {"type": "Action.OpenUrl", "title": "Read", "url": "https://example.com/x"}
 

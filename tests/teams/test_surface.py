@@ -177,7 +177,8 @@ def test_request_changes_needs_a_reason_then_reject_is_refused(teams, engine):
     assert "Reason: Add the <\u200bat>CFO<\u200b/at>'s numbers" in texts(sent_back)
     assert rows(engine, m.Story)[0].state == StoryState.CHANGES_REQUESTED
     assert rows(engine, m.ReviewDecision)[0].reason == "Add the <at>CFO</at>'s numbers"
-    assert invoke_message(teams.mia.click(APPROVALS, first, "Reject")).startswith("Already changes requested")
+    reject = dialog_card(teams.mia.click(APPROVALS, first, "Reject"))  # its optional reason, in a dialog
+    assert dialog_message(teams.mia.submit_dialog(reject, "Reject")).startswith("Already changes requested")
     assert submitted.story.id == rows(engine, m.Story)[0].id
 
 
