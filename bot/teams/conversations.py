@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
+from cachetools import TTLCache
 from sqlalchemy.engine import Engine
 
 from bot.teams.transport import ConversationRef, TeamsDeliveryError, TeamsRuntime, TurnInfo
@@ -50,21 +50,23 @@ class Conversations:
 class Roster:
     """Emails from the Teams roster, cached per Entra object id; a failed lookup is retried later."""
 
-    def __init__(self, runtime: TeamsRuntime, ttl: float = 3600, retry_after: float = 60):
+    def __init__(self, runtime: TeamsRuntime, ttl: float = 3600, retry_after: float = 60, size: int = 10_000):
         self.runtime = runtime
-        self.ttl = ttl
-        self.retry_after = retry_after
-        self._emails: dict[str, tuple[str, float]] = {}
+        self._emails: TTLCache[str, str] = TTLCache(size, ttl)
+        self._unknown: TTLCache[str, bool] = TTLCache(size, retry_after)  # failed lookups, asked again later
 
     async def email(self, ctx: TurnInfo) -> str:
         user = ctx.from_aad_object_id or ctx.from_id or ""
-        cached = self._emails.get(user)
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
+        if user in self._emails:
+            return self._emails[user]
+        if user in self._unknown:
+            return ""
         roster = ConversationRef(ctx.service_url, ctx.team_id or ctx.conversation_id, ctx.tenant_id)
         member = await self.member(roster, ctx.from_id or user, ctx.context)
-        email = str(member.get("email") or member.get("userPrincipalName") or "").lower() if member else ""
-        self._emails[user] = (email, time.monotonic() + (self.ttl if member else self.retry_after))
+        if not member:
+            self._unknown[user] = True
+            return ""
+        email = self._emails[user] = str(member.get("email") or member.get("userPrincipalName") or "").lower()
         return email
 
     async def member(self, conversation: ConversationRef, member_id: str, context=None) -> dict | None:
@@ -77,4 +79,4 @@ class Roster:
     def user_with_email(self, email: str) -> str | None:
         """An Entra object id already seen with this email."""
         email = email.lower()
-        return next((user for user, (known, _) in self._emails.items() if known == email), None)
+        return next((user for user, known in self._emails.items() if known == email), None)
