@@ -35,7 +35,6 @@ from workflows.errors import DomainError, InvalidInput
 from workflows.interactions import DigestShown, ProofFound, QueueShown
 from workflows.outcome import Outcome
 from workflows.states import WinSource
-from workflows.stories import Published
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +152,7 @@ class AdvocacyTeams:
         if isinstance(outcome, QueueShown):
             return render.queue_card(outcome.queue, actor.name.split(" ")[0] if actor.name else "")
         if isinstance(outcome, ProofFound):
-            return render.proof_card(outcome.query, outcome.proofs, self.core.config.tz)
+            return render.proof_card(outcome.query, outcome.proofs, self.core.config.tz, outcome.deals)
         if isinstance(outcome, DigestShown):
             return render.fitted(outcome.card)
         updated = next((effect.card for effect in outcome.effects if effect.op == "update"), None)
@@ -169,10 +168,6 @@ class AdvocacyTeams:
         was opened from is replaced by the result)."""
         card = {"card_id": ctx.reply_to_id} if on_item and ctx.reply_to_id else {}
         return {"source": WinSource.TEAMS.value, "event_key": event_key(ctx), **card}
-
-    @staticmethod
-    def _said(outcome: Outcome) -> str:
-        return f"{outcome.message} {outcome.tracked_url}" if isinstance(outcome, Published) else outcome.message
 
     # messages -----------------------------------------------------------------------------------
 
@@ -305,7 +300,7 @@ class AdvocacyTeams:
                                             raw["card_id"])
         if isinstance(outcome, AskDraft):
             return dialog("Ask text", render.ask_text_dialog(outcome))
-        return dialog_message(self._said(outcome))
+        return dialog_message(outcome.message)
 
     # the message action -------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from workflows.asks import AskDraft
 from workflows.cards import consent_summary
 from workflows.effects import Button, Card
 from workflows.interactions import Form, FormField
-from workflows.queue import Queue
+from workflows.queue import Queue, QueueItem
 from workflows.sales import Proof
 from workflows.states import StoryState, label
 from workflows.text import clip
@@ -290,17 +290,23 @@ def queue_card(queue: Queue, who: str) -> dict:
     for section, items in queue.sections.items():
         if not items:
             continue
-        body.append(para(run(f"{section} ({len(items)})", weight="Bolder", size="Medium"), spacing="Large"))
-        for item in items:
-            body.append(para(run(item.title, weight="Bolder"), run(f" · {item.detail}", isSubtle=True)))
-            actions = [button(b) for b in interactions.queue_buttons(item)]
-            if actions:
-                body.append({"type": "ActionSet", "actions": actions, "spacing": "Small"})
+        body += queue_section(section, items)
     return adaptive(body, [execute("Refresh", "queue", {})])
 
 
-def proof_card(query: str, proofs: list[Proof], tz) -> dict:
-    """Search results, each with "Use in a deal"."""
+def queue_section(title: str, items: list[QueueItem]) -> list[dict]:
+    """A titled list of queue items, each with its buttons from the interaction table."""
+    body = [para(run(f"{title} ({len(items)})", weight="Bolder", size="Medium"), spacing="Large")]
+    for item in items:
+        body.append(para(run(item.title, weight="Bolder"), run(f" · {item.detail}", isSubtle=True)))
+        actions = [in_list(button(b)) for b in interactions.queue_buttons(item)]
+        if actions:
+            body.append({"type": "ActionSet", "actions": actions, "spacing": "Small"})
+    return body
+
+
+def proof_card(query: str, proofs: list[Proof], tz, deals: list[QueueItem] = ()) -> dict:
+    """Search results, each with "Use in a deal"; then the person's open deals to mark won or lost."""
     body = [heading(f"Customer proof for \u201c{clip(query, 80)}\u201d" if query else "Latest customer proof")]
     if not proofs:
         body.append(para("No approved stories with consent match. Try a customer, industry or outcome word."))
@@ -314,7 +320,16 @@ def proof_card(query: str, proofs: list[Proof], tz) -> dict:
                   fact("Consent", consent_summary(proof.consent, tz))]
         if proof.story.metrics:
             items.append(fact("Metrics", proof.story.metrics))
-        use = button(interactions.button("proof.use", proof.story.id))
-        use["data"][IN_LIST] = True
+        use = in_list(button(interactions.button("proof.use", proof.story.id)))
         body += items + [{"type": "ActionSet", "actions": [use]}]
+    if deals:
+        body += queue_section("Your open deals", deals)
     return adaptive(body)
+
+
+def in_list(action: dict) -> dict:
+    """A button acting on one entry of a list card: the list stays as it is after the click."""
+    action["data"][IN_LIST] = True
+    if "fallback" in action:
+        action["fallback"]["data"][IN_LIST] = True
+    return action

@@ -15,7 +15,7 @@ from tests.teams.conftest import APPROVALS, MIA_AAD, NOMS, SAM_AAD, SID_AAD, WIN
 from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, invoke_card, invoke_message,
                                 texts, told_on)
 from workflows import stories
-from workflows.states import AskState, NominationState, PlacementChannel, StoryState, WinSource
+from workflows.states import AskState, DealOutcome, NominationState, PlacementChannel, StoryState, WinSource
 
 MESSAGE = "Contoso cut onboarding from 6 weeks to 2 after the rollout!"
 
@@ -89,7 +89,7 @@ def test_win_from_message_action_to_published_story_used_in_a_deal(teams, engine
     published = dialog_message(teams.mia.submit_dialog(form, "Publish", {
         "channel": "website", "url": "https://example.com/customers/contoso"}))
     tracked = "https://example.com/customers/contoso?utm_source=website&utm_medium=customer-story"
-    assert tracked in published
+    assert published.count(tracked) == 1 and published.startswith(f"Published. Share {teams.core.config.public_url}/p/")
     teams.updates(APPROVALS, count=2)
     assert "Published on website by Mia" in texts(card_of(teams.connector.activities(APPROVALS)[0]))
     [_, announcement] = teams.posts(WINS, count=2)
@@ -111,6 +111,20 @@ def test_win_from_message_action_to_published_story_used_in_a_deal(teams, engine
     [usage] = rows(engine, m.DealUsage)
     assert (usage.opportunity_id, usage.amount, usage.recorded_by) == ("OPP-42", 50000, SID_AAD)
     assert card_of(teams.connector.activities(proof_call.conversation_id)[0]) == card_of(results)  # the list stays
+
+    # ... and marks that deal won from the next search, which lists the deals still open
+    teams.sid.say("proof contoso")
+    [call] = teams.connector.wait_for(lambda c: c.kind == "reply" and c.conversation_id.startswith(thread)
+                                      and c.conversation_id != proof_call.conversation_id)
+    [results] = teams.connector.activities(call.conversation_id)
+    assert "Your open deals (1)" in texts(card_of(results)) and "OPP-42" in texts(card_of(results))
+    form = dialog_card(teams.sid.click(call.conversation_id, results, "Mark won / lost"))
+    closed = dialog_message(teams.sid.submit_dialog(form, form["actions"][0]["title"], {
+        "outcome": "won", "amount": "52000", "closed_on": teams.core.now().date().isoformat()}))
+    assert closed.startswith("Recorded: opportunity OPP-42 won, 52,000")
+    [deal] = rows(engine, m.Deal)
+    assert (deal.opportunity_id, deal.outcome, deal.amount) == ("OPP-42", DealOutcome.WON, 52000)
+    assert card_of(teams.connector.activities(call.conversation_id)[0]) == card_of(results)
 
     # Sam heard about each step in a 1:1 chat the bot opened
     [create] = teams.connector.calls("create_conversation")
