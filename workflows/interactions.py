@@ -368,7 +368,9 @@ TABLE: list[Interaction] = [
                 typed="<criteria>", help="asks for a customer reference, e.g. fintech, enterprise, EMEA, for opp 123; "
                 "the account owner approves it."),
     Interaction("campaign", "Review campaign", CampaignInput, _send_campaign,
-                (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Send invitations"),
+                (Role.SUCCESS, Role.MARKETING), "plan ask campaigns", submit="Send invitations",
+                help="invites a random sample of customers to review us, whatever their score, "
+                     "with the thank-you disclosed (opens a form first)"),
     Interaction("placements", "Clicks per placement", TextInput, _show_placements,
                 (Role.MARKETING, Role.LEADERSHIP), "see clicks per placement",
                 help="lists each placement's short link and the clicks counted on it, most clicked first."),

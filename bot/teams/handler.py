@@ -192,8 +192,12 @@ class AdvocacyTeams:
             content = render.form_card(form, {"form": "1", **self._origin(ctx)}, on_card=True)
         else:
             try:
-                outcome = await self._dispatch(ctx, name, {"text": rest})
-                content = await self._shown(name, outcome, await self._actor(ctx))
+                if interactions.asks_first(name):  # a command with a form: show it, run nothing yet
+                    form = await asyncio.to_thread(interactions.form_for, self.core, await self._actor(ctx), name)
+                    content = render.form_card(form, {"form": "1", **self._origin(ctx)}, on_card=True)
+                else:
+                    outcome = await self._dispatch(ctx, name, {"text": rest})
+                    content = await self._shown(name, outcome, await self._actor(ctx))
             except DomainError as refused:
                 content = render.notice(interactions.INTERACTIONS[name].title, interactions.refusal(refused))
         await self._reply(ctx, render.message(content))

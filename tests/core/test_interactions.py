@@ -76,7 +76,7 @@ def test_typed_commands_and_help_come_from_the_table():
     assert ix.command("") == ("help", "")
     assert ix.command("dance now") == ("", "dance")
     assert ix.command("review.approve 3") == ("", "review.approve")
-    assert [c.name for c in ix.COMMANDS] == ["win", "proof", "queue", "digest", "reference", "placements"]
+    assert [c.name for c in ix.COMMANDS] == ["win", "proof", "queue", "digest", "reference", "campaign", "placements"]
 
 
 def test_queue_buttons_come_from_the_table(core):

@@ -123,6 +123,10 @@ def nothing(core: Core) -> None:
 
 # what is stored: a summary both runs must agree on --------------------------------------------------
 
+def campaigns(engine) -> tuple:
+    return tuple((c.incentive, c.ask_type.value) for c in rows(engine, m.ReviewCampaign))
+
+
 def states(model) -> Callable[[Any], tuple]:
     return lambda engine: tuple(row.state.value for row in rows(engine, model))
 
@@ -305,5 +309,10 @@ CASES = [
     Case("placements", nothing, "mia", "placements", told="No placements yet."),
     Case("placements without the role", nothing, "sid", "placements",
          told="Only people with the marketing or leadership role can see clicks per placement."),
-    Case("help", nothing, "nobody", "help", shown=["queue", "digest", "reference", "proof"]),
+    Case("help", nothing, "nobody", "help", shown=["queue", "digest", "reference", "proof", "campaign"]),
+    # a typed command with a form: the form first, then the invitations
+    Case("review campaign", nothing, "mia", "campaign", {"sample": "3", "incentive": "a $25 gift card"},
+         told="The thank-you is a $25 gift card.", stored=campaigns, expect=(("a $25 gift card", "star_review"),)),
+    Case("review campaign without the role", nothing, "sid", "campaign",
+         told="Only people with the success or marketing role can plan ask campaigns.", stored=campaigns, expect=()),
 ]

@@ -244,3 +244,21 @@ def test_older_clients_click_through_the_submit_fallback_and_the_card_is_replace
     teams.updates(ta.PERSONAL_CONVERSATION_ID)
     assert "Win recorded for Fabrikam." in texts(card_of(teams.connector.activities(ta.PERSONAL_CONVERSATION_ID)[0]))
     assert len(rows(engine, m.Win)) == 1
+
+
+def test_campaign_command_shows_its_form_and_sends_only_when_submitted(teams, engine):
+    teams.mia.say("campaign", personal=True)
+    [form] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    assert "How many to invite" in texts(card_of(form)) and rows(engine, m.ReviewCampaign) == []
+    done = invoke_card(teams.mia.click(ta.PERSONAL_CONVERSATION_ID, form, "Send invitations",
+                                       {"sample": "5", "incentive": "a $25 gift card"}))
+    assert "Review campaign 1:" in texts(done) and "The thank-you is a $25 gift card." in texts(done)
+    [campaign] = rows(engine, m.ReviewCampaign)
+    assert campaign.disclosure.endswith("The thank-you is a $25 gift card.")
+
+
+def test_campaign_command_is_refused_without_the_role(teams, engine):
+    teams.sid.say("campaign", personal=True)
+    [refused] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    assert "can plan ask campaigns" in texts(card_of(refused)) and not buttons(card_of(refused))
+    assert rows(engine, m.ReviewCampaign) == []

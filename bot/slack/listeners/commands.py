@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.listeners.common import actor_of, run, unescape
+from bot.slack.listeners.common import actor_of, origin, run, unescape
 from bot.slack.listeners.home import MESSAGE, item_blocks, queue_blocks
 from bot.slack.middleware import explain
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
@@ -91,6 +91,10 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             await respond(response_type="ephemeral", text=help_text(problem))
             return
         try:
+            if interactions.asks_first(name):  # a command with a form: show it, run nothing yet
+                form = await run(interactions.form_for, core, actor_of(context), name)
+                await client.views_open(trigger_id=body["trigger_id"], view=modals.form_view(form, origin(body)))
+                return
             outcome = await run(interactions.dispatch, core, actor_of(context), name, {"text": rest})
         except DomainError as refused:
             await respond(response_type="ephemeral", text=fit(explain(refused, body, context), 3000)[0])

@@ -66,7 +66,8 @@ def origin(body: dict) -> dict:
     """Where an action happened, kept in a modal's private_metadata to reply there after submission."""
     if from_home(body):
         return {"home": True}
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    channel = ((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+               or body.get("channel_id"))  # a slash command's body names its channel flat
     return {"channel": channel} if channel else {}
 
 
