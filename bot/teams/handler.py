@@ -31,6 +31,7 @@ from workflows import interactions, lookups
 from workflows.actors import Actor
 from workflows.asks import AskDraft
 from workflows.core import Core
+from workflows.effects import Card
 from workflows.errors import DomainError, InvalidInput
 from workflows.interactions import DigestShown, ProofFound, QueueShown
 from workflows.outcome import Outcome
@@ -154,13 +155,16 @@ class AdvocacyTeams:
         if isinstance(outcome, ProofFound):
             return render.proof_card(outcome.query, outcome.proofs, self.core.config.tz, outcome.deals)
         if isinstance(outcome, DigestShown):
-            return render.fitted(outcome.card)
+            return render.fitted(await self._named(outcome.card))
         updated = next((effect.card for effect in outcome.effects if effect.op == "update"), None)
-        if updated is not None and self.names and updated.people():
-            updated = updated.named(await self.names(updated.people()))
-        if updated is not None:  # the clicker sees it now with what happened; everyone gets it from the outbox
+        if updated is not None:
+            updated = await self._named(updated)  # the clicker sees it now with what happened; everyone gets it from the outbox
             return render.card(updated, extra=[render.said(outcome.message)])
         return render.notice(interactions.INTERACTIONS[name].title, outcome.message)
+
+    async def _named(self, card: Card) -> Card:
+        """The card showing people by the names the roster knows (never a mention)."""
+        return card.named(await self.names(card.people())) if self.names and card.people() else card
 
     @staticmethod
     def _origin(ctx: TurnInfo, on_item: bool = False) -> dict:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import update
 
 from bot.slack.sender import SlackSender
-from tests.slack.conftest import NOMS, TOKEN, blocks_text, flag_win, message_titled
+from storage import models as m
+from tests.slack.conftest import NOMS, TOKEN, blocks_text, flag_win, message_titled, wait_until
 from workflows.effects import Card, Fact
 
 
@@ -50,3 +54,15 @@ async def test_people_in_a_cards_text_are_named_and_a_name_never_pings(sender, e
     text = blocks_text(posted["blocks"])
     assert "owner &lt;!channel&gt; Eve &lt;@U0MARKET&gt;\n" in text and "owner U0EVE2" in text
     assert "<!channel>" not in text and "<@" not in text
+
+
+def test_the_digest_asked_for_in_chat_names_the_owners_of_stuck_items(slack, emu, bot):
+    flag_win(slack, emu)
+    message_titled(emu, NOMS, "Advocate nomination: Dana Lee at Acme Corp")
+    with bot.engine.begin() as conn:  # the nomination has waited a month
+        conn.execute(update(m.Nomination).values(created_at=bot.ctx.core.now() - timedelta(days=30)))
+    assert slack.slash_command("/advocacy", "digest", user_id="U0MARKET").status_code == 200
+    [answer] = wait_until(lambda: emu.calls("response_url:advocacy"), what="the digest")
+    text = blocks_text(answer.args["blocks"])
+    assert "Stuck for more than" in text and "owner Sam Success" in text
+    assert "U0SUCCESS" not in text and "<@" not in text

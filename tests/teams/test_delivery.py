@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from bot.charts import digest_chart
 from bot.delivery import PermanentError, RetryableError
@@ -123,3 +125,17 @@ def test_cards_name_people_from_the_team_roster_without_mentioning_them(teams):
     assert "Owner: \nSam" in text or "Owner: Sam" in text.replace("\n", ""), text
     assert SAM_AAD not in text
     assert not [e for e in nomination.get("entities") or [] if e.get("type") == "mention"]
+
+
+def test_the_digest_asked_for_in_chat_names_the_owners_of_stuck_items(teams, engine):
+    teams.install()
+    _flag(teams)
+    teams.posts(NOMS)
+    with engine.begin() as conn:  # the nomination has waited a month
+        conn.execute(update(m.Nomination).values(created_at=teams.core.now() - timedelta(days=30)))
+    teams.mia.say("digest", personal=True)
+    [digest] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
+    text = texts(card_of(digest))
+    assert "Stuck for more than" in text and "Adatum" in text
+    assert "owner Sam" in text and SAM_AAD not in text
+    assert not [e for e in digest.get("entities") or [] if e.get("type") == "mention"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -63,14 +64,18 @@ async def _chart_block(client: AsyncWebClient, image: Image) -> ImageBlock:
     return ImageBlock(slack_file={"id": uploaded["file"]["id"]}, alt_text=image.alt[:2000])
 
 
-async def answer(client: AsyncWebClient, outcome: Outcome, tz) -> dict:
-    """An outcome as an ephemeral answer's text and blocks."""
+Names = Callable[[set[str]], Awaitable[dict[str, str]]]
+
+
+async def answer(client: AsyncWebClient, outcome: Outcome, tz, names: Names) -> dict:
+    """An outcome as an ephemeral answer's text and blocks; people on a card are shown by name."""
     if isinstance(outcome, QueueShown):
         return {"text": outcome.message, "blocks": [b.to_dict() for b in queue_blocks(outcome.queue, MESSAGE)]}
     if isinstance(outcome, ProofFound):
         return {"text": fit(outcome.message, 100)[0], "blocks": [b.to_dict() for b in proof_blocks(outcome, tz)]}
     if isinstance(outcome, DigestShown):
-        blocks, _ = card_blocks(outcome.card, preview=SECTION_MAX)
+        card = outcome.card.named(await names(outcome.card.people())) if outcome.card.people() else outcome.card
+        blocks, _ = card_blocks(card, preview=SECTION_MAX)
         if outcome.card.image:
             blocks.append(await _chart_block(client, outcome.card.image))
         return {"text": fit(outcome.message, 300)[0], "blocks": [b.to_dict() for b in blocks]}
@@ -79,6 +84,11 @@ async def answer(client: AsyncWebClient, outcome: Outcome, tz) -> dict:
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
+
+    async def names(people: set[str]) -> dict[str, str]:
+        """Display names from the outbox sender's cached directory."""
+        sender = ctx.senders.get("slack")
+        return await sender.names(people) if sender else {}
 
     async def command(name: str, rest: str, body: dict, respond, context: AsyncBoltContext,
                       client: AsyncWebClient) -> None:
@@ -99,7 +109,7 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         except DomainError as refused:
             await respond(response_type="ephemeral", text=fit(explain(refused, body, context), 3000)[0])
             return
-        await respond(response_type="ephemeral", **await answer(client, outcome, core.config.tz))
+        await respond(response_type="ephemeral", **await answer(client, outcome, core.config.tz, names))
 
     @app.command("/win")
     async def win(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
