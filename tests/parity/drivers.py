@@ -10,6 +10,7 @@ test can look for the same words on both platforms.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from tests.emulators import teams_activities as ta
@@ -27,6 +28,12 @@ def shown(node: Any) -> str:
     return "\n".join([texts(json.loads(json.dumps(node).replace('"alt_text":', '"altText":'))), *errors])
 
 
+def as_seen_in_slack(text: str) -> str:
+    """mrkdwn as a person reads it: a link shows its label (or its address), escapes show their characters."""
+    text = re.sub(r"<(https?://[^|>]+)(?:\|([^>]*))?>", lambda m: m.group(2) or m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 class SlackDriver:
     platform = "slack"
     USERS = {"sam": "U0SUCCESS", "olu": "U0SUCCESS2", "mia": "U0MARKET", "sid": "U0SALES", "nobody": "U0NOBODY"}
@@ -36,6 +43,9 @@ class SlackDriver:
         self.emu = world.slack_api
 
     def act(self, case: Case, item: int | None) -> str:
+        return as_seen_in_slack(self._act(case, item))
+
+    def _act(self, case: Case, item: int | None) -> str:
         user = self.USERS[case.who]
         with self.world.slack() as slack:
             if case.action in TYPED:
