@@ -260,6 +260,16 @@ def _call_prefill(core: Core, actor: Actor, item_id: int) -> Prefill:
                          "before anything is published.", values=calls.notes_prefill(core, actor, item_id))
 
 
+def _deal_prefill(core: Core, actor: Actor, opportunity_id: str) -> Prefill:
+    """The deal's amount so far and today's date, ready to confirm."""
+    deal = next((d for d in sales.open_deals(core, actor, limit=50) if d.opportunity_id == opportunity_id), None)
+    values: dict[str, Any] = {"closed_on": core.now().astimezone(core.config.tz).date()}
+    if deal is None:
+        return Prefill(intro=f"Opportunity {opportunity_id}", values=values)
+    [item] = queue.deal_items([(deal.opportunity_id, deal.name, deal.amount, deal.stories)])
+    return Prefill(intro=f"{item.title}: {item.detail}", values={**values, "amount": deal.amount})
+
+
 def _story_fields(given: ResubmitInput) -> dict[str, str]:
     return given.model_dump(exclude={"id"})
 
@@ -284,7 +294,7 @@ class Interaction:
     label: str = ""  # the button's label
     style: Literal["primary", "danger", ""] = ""
     submit: str = ""  # the form's submit label; "" when a click runs it at once
-    prefill: Callable[[Core, Actor, int], Prefill] | None = None
+    prefill: Callable[[Core, Actor, Any], Prefill] | None = None
     parse: Callable[[dict], Input] | None = None  # a model's own parser, when it names errors itself
     typed: str = ""  # for commands: what to type after the word, e.g. "<period>"
     help: str = ""  # for commands: one line of help
@@ -337,7 +347,8 @@ TABLE: list[Interaction] = [
     Interaction("deal.close", "Close the deal", DealCloseInput,
                 lambda core, actor, given: sales.close_deal(core, actor, given.opportunity_id, given.outcome,
                                                             given.amount, given.closed_on),
-                (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record deal outcomes", "Mark won / lost", "", "Record"),
+                (Role.SALES, Role.MARKETING, Role.LEADERSHIP), "record deal outcomes", "Mark won / lost", "", "Record",
+                prefill=_deal_prefill),
     # references (requested by sellers, approved by the account owner)
     Interaction("reference.approve", "Reference approved", ItemInput, _by_id(references.approve_reference),
                 (Role.SUCCESS,), "approve this reference", "Approve", "primary"),
@@ -457,6 +468,8 @@ def _text(value: Any) -> str:
         return value.value
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 30000, not 30000.0
     return str(value)
 
 
@@ -496,13 +509,20 @@ def form_for(core: Core, actor: Actor, name: str, item: Any = None, values: dict
     Conflict…) as the command would."""
     entry = get(name)
     _check_role(core, actor, entry)
-    prefill = entry.prefill(core, actor, item_id(item)) if entry.prefill and item is not None else None
+    prefill = entry.prefill(core, actor, _item_key(entry, item)) if entry.prefill and item is not None else None
     return blank_form(name, values, None if item is None else str(item), prefill)
 
 
 def asks_first(name: str) -> bool:
     """Whether a click opens the interaction's form (else it runs at once)."""
     return bool(get(name).submit)
+
+
+def _item_key(entry: Interaction, item: Any) -> int | str:
+    """The item a button carries: a number, or text where the input takes it as text (an opportunity id)."""
+    carried = next((f for name, f in entry.input.model_fields.items()
+                    if name == "id" or "id" in getattr(f.validation_alias, "choices", ())), None)
+    return str(item) if carried is not None and carried.annotation is str else item_id(item)
 
 
 def item_id(value: Any) -> int:

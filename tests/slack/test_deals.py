@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from storage import models as m
@@ -51,8 +53,13 @@ def test_a_seller_marks_their_open_deal_won_from_the_home_tab(slack, emu, bot):
 
     slack.block_action("U0SALES", "deal.close", view=home)
     modal = opened_view(emu, callback_id="deal.close")
-    assert [b["block_id"] for b in modal["blocks"] if b["type"] == "input"] == ["outcome", "amount", "closed_on"]
+    inputs = {b["block_id"]: b["element"] for b in modal["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["outcome", "amount", "closed_on"]
     today = bot.ctx.core.now().astimezone(bot.ctx.core.config.tz).date()
+    # the form starts from the deal's amount so far and today's date
+    assert (inputs["amount"].get("initial_value"), inputs["closed_on"].get("initial_date")) == (
+        "30000", today.isoformat())
+    assert "Opportunity OPP-9: opportunity OPP-9; 30,000; 1 story used" in json.dumps(modal)
     done = submit(slack, emu, "U0SALES", modal, outcome="won", amount="42000", closed_on=today.isoformat()).json()
     assert "Recorded: opportunity OPP-9 won, 42,000" in blocks_text(done["view"]["blocks"])
     deal = bot.rows(m.Deal)
