@@ -17,7 +17,7 @@ from pathlib import Path
 SLACK_SECRET, SLACK_TOKEN = "bench-signing-secret", "xoxb-bench"
 SLACK_USER = "U0SUCCESS"
 TEAMS_USER = {"id": "29:1sam", "name": "Sam Success", "aadObjectId": "a1b2c3d4-0000-4000-8000-00000000005a"}
-WIN_CALLBACK, ACCOUNT_ACTION = "win.flag", "account"  # bot.slack.modals.WIN and .ACCOUNT
+WIN_CALLBACK, ACCOUNT_ACTION = "win", "account"  # bot.slack.modals.WIN and .ACCOUNT
 
 
 def _emulator(start) -> None:

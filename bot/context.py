@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from bot.ackfirst import AckFirst
 from bot.delivery import Sender
 from bot.settings import Settings
 from workflows.core import Core
@@ -24,3 +25,5 @@ class BotContext:
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # periodic jobs of this process (bot.scheduler.register_job)
     schedule: Schedule | None = None
+    # chat requests waiting for their answer; work that can wait takes its turn after them
+    acks: AckFirst = field(default_factory=AckFirst)

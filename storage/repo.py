@@ -102,6 +102,11 @@ class Repo:
     def account_by_crm(self, crm_id: str) -> m.Account | None:
         return self.session.exec(select(m.Account).where(m.Account.crm_id == crm_id)).first()
 
+    def all_account_names(self) -> list[tuple[int, str]]:
+        """(id, name) of every account, by name."""
+        return [tuple(row) for row in self.session.exec(
+            select(m.Account.id, m.Account.name).order_by(m.Account.name_key)).all()]
+
     def search_accounts(self, text: str, limit: int = 20) -> list[m.Account]:
         pattern = f"%{text.strip().casefold()}%"
         stmt = select(m.Account).where(col(m.Account.name_key).like(pattern)).order_by(m.Account.name_key)

@@ -25,6 +25,12 @@ def search_accounts(core: Core, text: str, limit: int = 20) -> list[tuple[int, s
         return [(a.id, a.name) for a in unit.repo.search_accounts(text, limit)]
 
 
+def account_names(core: Core) -> list[tuple[int, str]]:
+    """(id, name) of every account, by name: what a picker searches in memory."""
+    with core.unit(read_only=True) as unit:
+        return unit.repo.all_account_names()
+
+
 def nomination_to_act_on(core: Core, actor: Actor, nomination_id: int) -> str:
     """The nomination's account name, or NotAllowed/NotFound when the actor may not act on it."""
     with core.unit(read_only=True) as unit:

@@ -26,7 +26,7 @@ from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
-from bot import metrics
+from bot import ackfirst, metrics
 from bot.context import BotContext
 from bot.environment import slack_missing
 from bot.limits import BadInput, control_character, refuse
@@ -70,6 +70,7 @@ class PooledRespond(AsyncRespond):
         self.client = client
 
     async def __call__(self, text: str | dict = "", **fields) -> WebhookResponse:
+        await ackfirst.later()
         message = _build_message(text=text, **fields) if isinstance(text, str) else _build_message(**text)
         webhook = AsyncWebhookClient(url=self.response_url, session=self.client.session, timeout=API_TIMEOUT)
         return await webhook.send_dict(message)
@@ -146,6 +147,15 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
     signing_secret = settings.slack_signing_secret.get_secret_value()
 
     async def slack_events(request: Request):
+        """The request counts as waiting until answered: the work that follows acknowledgements waits."""
+        answered, gate = ctx.acks.arrived(), ackfirst.current.set(ctx.acks)
+        try:
+            return await answer(request)
+        finally:
+            answered()
+            ackfirst.current.reset(gate)
+
+    async def answer(request: Request):
         started = time.perf_counter()
         body = await request.body()
         unverified = problem(signing_secret, request.headers, body)

@@ -63,6 +63,9 @@ class Directory:
 
         A slow lookup carries on in the background and fills the cache for the next request.
         """
+        person, groups = self._people.get(user_id), self._cached_handles(user_id)
+        if person is not None and groups is not None:
+            return Actor(platform="slack", user_id=user_id, email=person.email, name=person.name, groups=groups)
         lookup = asyncio.gather(self._person(client, user_id), self._handles(client, user_id))
         lookup.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
@@ -83,6 +86,12 @@ class Directory:
             name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user_id
             person = self._people[user_id] = _Person(name=name, email=(profile.get("email") or "").lower())
             return person
+
+    def _cached_handles(self, user_id: str) -> tuple[str, ...] | None:
+        if not self.uses_groups:
+            return ()
+        loaded = self._groups.get("all")
+        return None if loaded is None else loaded[1].get(user_id, ())
 
     async def _handles(self, client: AsyncWebClient, user_id: str) -> tuple[str, ...]:
         if not self.uses_groups:
@@ -111,15 +120,15 @@ class Directory:
 
 
 def actor_middleware(directory: Directory):
-    """Global middleware putting context["actor"] on every request made by a person (and when it arrived)."""
+    """Global middleware giving every request the directory its actor is looked up in, after the
+    acknowledgement (common.actor_of), and when it arrived."""
 
-    async def inject_actor(client: AsyncWebClient, context: AsyncBoltContext, next):
+    async def with_directory(context: AsyncBoltContext, next):
         context["received_at"] = time.monotonic()  # listeners keep their work within the ack deadline
-        if context.user_id:
-            context["actor"] = await directory.actor(client, context.user_id)
+        context["directory"] = directory
         await next()
 
-    return inject_actor
+    return with_directory
 
 
 # errors ------------------------------------------------------------------------

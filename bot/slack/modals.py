@@ -155,6 +155,46 @@ def notice(title: str, text: str) -> View:
     return View(type="modal", title=_title(title), close="Close", blocks=long_text(text, 20))
 
 
+@functools.cache
+def working(title: str) -> dict:
+    """What a submitted modal shows while its command runs (built once per title)."""
+    return notice(title, "Working on it…").to_dict()
+
+
+def field_block(view: dict, field: str) -> str | None:
+    """The input block of the view holding a core field, if it has one."""
+    inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
+    return block_for_field(field, inputs) if field else None
+
+
+_TYPED = {"static_select": ("selected_option", "initial_option"),
+          "external_select": ("selected_option", "initial_option"),
+          "datepicker": ("selected_date", "initial_date")}  # other inputs: "value" → "initial_value"
+
+
+def refilled(view: dict, block_id: str | None, problem: str) -> dict:
+    """The submitted modal again, holding what was typed, with the problem under its field (else on top)."""
+    typed = (view.get("state") or {}).get("values") or {}
+    note = ContextBlock(block_id="problem", elements=[mrkdwn(f"⚠️ {problem}", 2000)]).to_dict()
+    blocks: list[dict] = [] if block_id else [note]
+    for block in view.get("blocks") or []:
+        if block.get("block_id") == "problem":
+            continue  # the note of an earlier attempt
+        block = json.loads(json.dumps(block))
+        element = block.get("element") or {}
+        state = next(iter((typed.get(block.get("block_id")) or {}).values()), None)
+        if block.get("type") == "input" and state is not None:
+            sent, initial = _TYPED.get(element.get("type"), ("value", "initial_value"))
+            element.pop(initial, None)
+            if state.get(sent) not in (None, ""):
+                element[initial] = state[sent]
+        blocks.append(block)
+        if block_id and block.get("block_id") == block_id:
+            blocks.append(note)
+    kept = {k: view[k] for k in ("type", "callback_id", "title", "submit", "close", "private_metadata") if k in view}
+    return {**kept, "blocks": blocks}
+
+
 def read_all(title: str, text: str) -> View:
     blocks: list[Block] = [SectionBlock(text=mrkdwn(title, 3000))]
     return View(type="modal", callback_id=READ_ALL, title=_title("Read all"), close="Close",

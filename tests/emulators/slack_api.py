@@ -408,6 +408,26 @@ class SlackEmulator:
             assert found, f"no message {ts} in {channel}; stored: {[m['ts'] for m in self._messages[channel]]}"
             return copy.deepcopy(found)
 
+    def submitted(self, send: Callable[[], Any], view_id: str, timeout: float = 10) -> "Submitted":
+        """Submit a modal with `send()` and see it as the person does afterwards.
+
+        The bot acknowledges a well-formed submission with "Working on it…" and then updates the
+        modal: the answer is then that update, in the shape of Slack's response_action (a form shown
+        again with its problem reads as {"response_action": "errors", "errors": {block: problem}},
+        block "" when the problem is above the form)."""
+        def updates() -> list[Call]:
+            return [c for c in self.calls("views.update") if c.args.get("view_id") == view_id]
+
+        before = len(updates())
+        response = send()
+        answer = response.json() if response.content else {}
+        if answer.get("response_action") == "update" and "Working on it" in json.dumps(answer.get("view")):
+            view = self.wait_for("views.update", before + 1, timeout,
+                                 lambda c: c.args.get("view_id") == view_id)[before].args["view"]
+            view = json.loads(view) if isinstance(view, str) else view
+            answer = _as_answer(view)
+        return Submitted(response, answer)
+
     def view(self, view_id: str) -> dict:
         """Current state of a view opened, pushed, updated or published."""
         with self._lock:
@@ -834,3 +854,39 @@ class SlackEmulator:
         elif message is not None and _truthy(args.get("replace_original")):
             self._apply(message, {k: v for k, v in args.items() if k in ("text", "blocks", "attachments")})
         return {"ok": True}
+
+
+@dataclass
+class Submitted:
+    """A modal submission's HTTP response, and the modal as the person sees it afterwards (json())."""
+
+    response: Any
+    seen: dict
+
+    @property
+    def status_code(self) -> int:
+        return self.response.status_code
+
+    @property
+    def elapsed(self):
+        return self.response.elapsed
+
+    @property
+    def acknowledged(self) -> dict:
+        """The acknowledgement's own answer."""
+        return self.response.json() if self.response.content else {}
+
+    def json(self) -> dict:
+        return self.seen
+
+
+def _as_answer(view: dict) -> dict:
+    """A modal the bot updated after a submission, as the response_action that shows the same."""
+    blocks = view.get("blocks") or []
+    for index, block in enumerate(blocks):
+        if block.get("block_id") == "problem":
+            text = block["elements"][0]["text"].removeprefix("⚠️ ")
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            field = blocks[index - 1].get("block_id", "") if index and blocks[index - 1].get("type") == "input" else ""
+            return {"response_action": "errors", "errors": {field: text}}
+    return {"response_action": "update", "view": view}

@@ -180,8 +180,9 @@ def form(view: dict, **typed) -> dict:
 
 
 def submit(slack: SlackRequester, emu: SlackEmulator, user: str, view: dict, **typed):
-    """Submit a modal as `user`; returns the HTTP response (Slack's response_action, if any)."""
-    return slack.view_submission(user, view["callback_id"], form(view, **typed), view=view, view_id=view["id"])
+    """Submit a modal as `user`; `.json()` is the modal as they see it afterwards (see SlackEmulator.submitted)."""
+    return emu.submitted(lambda: slack.view_submission(user, view["callback_id"], form(view, **typed), view=view,
+                                                       view_id=view["id"]), view["id"])
 
 
 def ephemeral_texts(emu: SlackEmulator, name: str) -> list[str]:

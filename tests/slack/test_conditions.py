@@ -60,8 +60,8 @@ def test_a_busy_database_still_gets_an_answer_in_time_and_the_result_follows(sla
         time.sleep(2.6)
     answer = pending.result()
     assert answer.elapsed.total_seconds() < 2.5
-    assert "Working on it" in blocks_text(answer.json()["view"]["blocks"])
-    emu.wait_for("views.update")
+    assert "Working on it" in blocks_text(answer.acknowledged["view"]["blocks"])
+    assert "Win recorded for Acme" in blocks_text(answer.json()["view"]["blocks"])
     assert "Win recorded for Acme" in blocks_text(emu.view(view["id"])["blocks"])
     assert len(bot.rows(m.Win)) == 1
 
@@ -105,7 +105,7 @@ def test_forged_stale_and_unsigned_requests_are_rejected_and_store_nothing(slack
     forger.close()
     assert answers == [401] * 5
     assert slack.raw(raw, headers).status_code == 200  # the same body, properly signed, is accepted
-    assert [w.story for w in bot.rows(m.Win)] == ["Made up"]
+    assert wait_until(lambda: [w.story for w in bot.rows(m.Win)], what="the win") == ["Made up"]
     assert len(emu.calls("views.open")) == 1
 
 
@@ -225,6 +225,8 @@ def test_a_refusal_on_a_modal_keeps_what_was_typed(slack, emu, bot):
     assert bad_url == {"response_action": "errors",
                        "errors": {"url": "Enter the full address of the page, starting with https://"}}
     no_consent = submit(slack, emu, "U0MARKET", publish, channel="social", url="https://x.test/a").json()
-    assert no_consent["response_action"] == "errors"
-    assert "Cannot publish on social: the customer did not allow social" in no_consent["errors"]["channel"]
+    assert no_consent["response_action"] == "errors"  # found by the command, after the acknowledgement
+    assert "Cannot publish on social: the customer did not allow social" in no_consent["errors"][""]  # above the form
+    shown = {b["block_id"]: b["element"] for b in emu.view(publish["id"])["blocks"] if b["type"] == "input"}
+    assert shown["channel"]["initial_option"]["value"] == "social" and shown["url"]["initial_value"] == "https://x.test/a"
     assert not bot.rows(m.Placement)

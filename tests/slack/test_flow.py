@@ -32,7 +32,7 @@ def test_win_to_published_story_used_in_a_deal(slack, emu, bot):
     # Mark as sent, from the result view (Slack keeps the modal's id across response_action updates).
     shown = {**emu.view(ask_modal["id"]), **result["view"], "id": ask_modal["id"]}
     slack.block_action("U0SUCCESS", "ask.mark_sent", view=shown)
-    emu.wait_for("views.update")
+    emu.wait_for("views.update", 2, predicate=lambda c: c.args.get("view_id") == ask_modal["id"])
     assert "Marked as sent" in blocks_text(emu.view(ask_modal["id"])["blocks"])
     assert bot.rows(m.Ask)[0].state == AskState.SENT
     message_saying(emu, NOMS, card["ts"], "Short quote ask sent by Sam Success")

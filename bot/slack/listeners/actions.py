@@ -17,7 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.listeners.common import actor_of, fetch_message, message_ref, message_text, origin, permalink, run
+from bot.slack.listeners.common import (actor_of, fetch_message, message_ref, message_text, origin, permalink, run,
+                                        run_now)
 from bot.slack.listeners.home import confirm
 from bot.slack.middleware import explain
 from bot.slack.render import METADATA_TYPE, READ_ALL, action_pattern
@@ -46,10 +47,10 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
         """A button of the interaction table: open its form, or run it and say what it did."""
         await ack()
         name = action["action_id"].split("#")[0]
-        value, actor, view = action.get("value"), actor_of(context), body.get("view") or {}
+        value, actor, view = action.get("value"), await actor_of(context), body.get("view") or {}
         try:
             if interactions.asks_first(name):
-                form = await run(interactions.form_for, core, actor, name, value)
+                form = await run_now(interactions.form_for, core, actor, name, value)
                 await client.views_open(trigger_id=body["trigger_id"], view=modals.form_view(form, origin(body)))
                 return
             outcome = await run(interactions.dispatch, core, actor, name, {"id": value})

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.listeners.common import actor_of, origin, run, unescape
+from bot.slack.listeners.common import actor_of, origin, run, run_now, unescape
 from bot.slack.listeners.home import MESSAGE, item_blocks, queue_blocks
 from bot.slack.middleware import explain
 from bot.slack.render import SECTION_MAX, actions, card_blocks, fit
@@ -102,10 +102,10 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             return
         try:
             if interactions.asks_first(name):  # a command with a form: show it, run nothing yet
-                form = await run(interactions.form_for, core, actor_of(context), name)
+                form = await run_now(interactions.form_for, core, await actor_of(context), name)
                 await client.views_open(trigger_id=body["trigger_id"], view=modals.form_view(form, origin(body)))
                 return
-            outcome = await run(interactions.dispatch, core, actor_of(context), name, {"text": rest})
+            outcome = await run(interactions.dispatch, core, await actor_of(context), name, {"text": rest})
         except DomainError as refused:
             await respond(response_type="ephemeral", text=fit(explain(refused, body, context), 3000)[0])
             return

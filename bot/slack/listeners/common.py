@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
+from bot import ackfirst
 from workflows.actors import Actor
 from workflows.errors import NotFound
 
@@ -28,17 +29,15 @@ CORE_THREADS = min(4, os.cpu_count() or 2)
 _core = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="slack-core")
 
 
-_in_flight = 0
+async def run_now(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a (synchronous) core function off the event loop at once (a form to open: the trigger id expires)."""
+    return await asyncio.get_running_loop().run_in_executor(_core, functools.partial(fn, *args, **kwargs))
 
 
 async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a (synchronous) core command off the event loop."""
-    global _in_flight
-    _in_flight += 1
-    try:
-        return await asyncio.get_running_loop().run_in_executor(_core, functools.partial(fn, *args, **kwargs))
-    finally:
-        _in_flight -= 1
+    """Run a core command off the event loop once the requests still waiting for their answer have it."""
+    await ackfirst.later()
+    return await run_now(fn, *args, **kwargs)
 
 
 def time_left(context: AsyncBoltContext) -> float:
@@ -48,14 +47,14 @@ def time_left(context: AsyncBoltContext) -> float:
     return max(0.1, ACK_DEADLINE - spent)
 
 
-def worth_waiting(context: AsyncBoltContext) -> float:
-    """How long to wait for a command before acknowledging: nothing when commands are queueing up
-    (under load, waiting only delays every acknowledgement), else the time left."""
-    return 0.0 if _in_flight > CORE_THREADS else time_left(context)
-
-
-def actor_of(context: AsyncBoltContext) -> Actor:
-    return context.get("actor") or Actor(platform="slack", user_id=context.user_id or "")
+async def actor_of(context: AsyncBoltContext) -> Actor:
+    """Who is acting, looked up (cached) when first asked for: after the acknowledgement."""
+    if "actor" not in context:
+        directory = context.get("directory")
+        user_id = context.user_id or ""
+        context["actor"] = (await directory.actor(context.client, user_id) if directory is not None and user_id
+                            else Actor(platform="slack", user_id=user_id))
+    return context["actor"]
 
 
 def from_home(body: dict) -> bool:

@@ -71,7 +71,7 @@ async def confirm(client: AsyncWebClient, core: Core, context: AsyncBoltContext,
                   home: bool | None = None) -> None:
     """Tell the person what their action did: on a refreshed Home tab, or ephemerally where they clicked."""
     if from_home(body) if home is None else home:
-        await publish_home(client, core, actor_of(context), notice=text)
+        await publish_home(client, core, await actor_of(context), notice=text)
     else:
         await tell(client, context, body, text)
 
@@ -80,4 +80,4 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     @app.event("app_home_opened")
     async def home_opened(event: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if event.get("tab", "home") == "home":
-            await publish_home(client, ctx.core, actor_of(context))
+            await publish_home(client, ctx.core, await actor_of(context))

@@ -1,9 +1,10 @@
 """Modal submissions, and the options of the win modal's account picker.
 
-Input is checked before the acknowledgement, so a problem lands on the field at fault
-(response_action="errors"). The core command then runs against a deadline: usually it is
-done in time and its outcome replaces the modal; when the database is busy the modal says
-so and is updated once the command completes. Posts go through the outbox.
+What was typed is checked before the acknowledgement, so a malformed field gets its error at once
+(response_action="errors"). A well-formed submission is acknowledged at once with "Working on it…"
+and its command runs after the acknowledgement; the modal is then updated with the outcome, or
+with the form as it was typed and the refusal under the field at fault (else above the form). If the person closed the
+modal meanwhile, the result reaches them in a direct message. Posts go through the outbox.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.account_names import AccountNames
 from bot.context import BotContext
 from bot.slack import modals
-from bot.slack.listeners.common import actor_of, run, time_left, worth_waiting
+from bot.slack.listeners.common import actor_of, run, run_now, time_left
 from bot.slack.listeners.home import publish_home
 from bot.slack.middleware import explain, modal_answer, tell
 from workflows import interactions, lookups
@@ -57,57 +59,53 @@ def result_view(title: str, outcome: Outcome) -> View:
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
     core = ctx.core
+    accounts = AccountNames(core)
+    ctx.background.append(accounts.keep_fresh)
 
     @app.options(modals.ACCOUNT)
     async def account_options(ack, body: dict, context: AsyncBoltContext) -> None:
         """Matching accounts, plus "Create account: <typed>" for a new one (just that when the search is slow)."""
         typed = (body.get("value") or "").strip()
         found: list[tuple[int, str]] = []
-        if typed:
+        if typed and accounts.loaded:
+            found = accounts.search(typed)
+        elif typed:  # before the names are first read
             try:
-                found = await asyncio.wait_for(run(lookups.search_accounts, core, typed), time_left(context))
+                found = await asyncio.wait_for(run_now(lookups.search_accounts, core, typed), time_left(context))
             except asyncio.TimeoutError:
                 log.warning("account search for the picker was too slow; offering only a new account")
         await ack(options=modals.account_options(found, typed))
 
     @app.view(FORMS)
     async def submitted(ack, body: dict, view: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        """Run the form's interaction and show its outcome in the modal, acknowledging in time either way.
-
-        Done before the ack deadline: the modal shows the outcome, or the refusal on the field at fault.
-        Slower (a busy database, or commands queueing up under load): the modal says it is working and is
-        updated when the command completes; if the person closed it meanwhile, the result reaches them in a
-        direct message.
-        """
-        actor = actor_of(context)
+        """Check what was typed, acknowledge, then run the form's interaction and show its outcome."""
+        name, raw = view["callback_id"], form_values(view)
         try:
-            entry, given = interactions.accept(core, actor, view["callback_id"], form_values(view))
+            entry = interactions.get(name)
+            interactions.parse(entry, raw)
         except DomainError as refused:
             await ack(**modal_answer(body, refused, explain(refused, body, context)))
             return
-        task = asyncio.ensure_future(run(entry.run, core, actor, given))
-        done, _ = await asyncio.wait({task}, timeout=worth_waiting(context))
-        if done:
-            try:
-                outcome = task.result()
-            except DomainError as refused:
-                await ack(**modal_answer(body, refused, explain(refused, body, context)))
-                return
-            await ack(response_action="update", view=result_view(entry.title, outcome))
-        else:
-            await ack(response_action="update", view=modals.notice(entry.title, "Working on it…"))
-            try:
-                outcome = await task
-                text, shown = outcome.message, result_view(entry.title, outcome)
-            except Exception as error:  # the person hears what happened, the log has the rest
-                outcome, text = None, explain(error, body, context)
-                shown = modals.notice("Not done", text)
-            try:
-                await client.views_update(view_id=view["id"], view=shown)
-            except SlackApiError:
-                await tell(client, context, body, text)
+        await ack(response_action="update", view=modals.working(entry.title))
+        outcome = None
+        try:
+            actor = await actor_of(context)
+            entry, given = interactions.accept(core, actor, name, raw)
+            outcome = await run(entry.run, core, actor, given)
+            text, shown = outcome.message, result_view(entry.title, outcome).to_dict()
+        except Exception as error:  # the form again as typed, the problem under its field (the log has the rest)
+            text = explain(error, body, context)
+            shown = modals.refilled(view, modals.field_block(view, getattr(error, "field", "")), text)
+        try:
+            await client.views_update(view_id=view["id"], view=shown)
+        except SlackApiError:
+            await tell(client, context, body, text)
+        if outcome is None:
+            return
+        if entry.name == modals.WIN:
+            accounts.changed()
         meta = modals.metadata(view)
-        if outcome is not None and meta.get("channel") and entry.name == "story.publish":
+        if meta.get("channel") and entry.name == "story.publish":
             # the link, also where marketing clicked Publish
             await tell(client, context, {**body, "channel": {"id": meta["channel"]}}, outcome.message)
         if meta.get("home"):
