@@ -84,11 +84,12 @@ def test_killed_while_posting_then_restarted_loses_nothing_and_posts_nothing_twi
     # Slack takes 1.5 s to answer the first two posts (it posts them all the same).
     emu.delay_next("chat.postMessage", 1.5, count=2)
     with bot_process(env, log) as (url, proc), SlackRequester(f"{url}/slack/events", SECRET, emulator=emu) as slack:
-        slack.slash_command("/win", user_id="U0SUCCESS")
-        view = opened_view(emu)
-        answers = [slack.view_submission("U0SUCCESS", view["callback_id"], form(view, **values),
-                                         view={**view, "id": f"VCRASH{i}"}, view_id=f"VCRASH{i}").json()
-                   for i, values in enumerate(typed)]
+        views = []
+        for count in (1, 2):
+            slack.slash_command("/win", user_id="U0SUCCESS")
+            views.append(opened_view(emu, count))
+        answers = [slack.view_submission("U0SUCCESS", view["callback_id"], form(view, **values), view=view,
+                                         view_id=view["id"]).json() for view, values in zip(views, typed)]
         assert [a["response_action"] for a in answers] == ["update", "update"]
         time.sleep(0.5)  # the outbox has the first posts in flight
         proc.send_signal(signal.SIGKILL)
@@ -101,8 +102,9 @@ def test_killed_while_posting_then_restarted_loses_nothing_and_posts_nothing_twi
     assert len(emu.messages(WINS)) < 2, "the crash came before every post was made"
 
     with bot_process(env, log) as (url, _), SlackRequester(f"{url}/slack/events", SECRET, emulator=emu) as slack:
-        again = slack.view_submission("U0SUCCESS", view["callback_id"], form(view, **typed[0]),
-                                      view={**view, "id": "VCRASH0"}, view_id="VCRASH0").json()
+        view = views[0]
+        again = emu.submitted(lambda: slack.view_submission("U0SUCCESS", view["callback_id"], form(view, **typed[0]),
+                                                            view=view, view_id=view["id"]), view["id"]).json()
         assert "already recorded" in str(again.get("errors"))
 
         def drained():
