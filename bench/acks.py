@@ -254,8 +254,10 @@ def footprint_table(servers: list[Server], floor_server: Server, sent: dict[str,
     return lines
 
 
-def arguments(description: str) -> argparse.Namespace:
+def arguments(description: str, kinds: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--kind", action="append", choices=kinds, dest="kinds",
+                        help="measure only this kind of request (repeatable; default: all)")
     parser.add_argument("--quick", action="store_true", help="one round of 60 per kind after 20: about a minute")
     parser.add_argument("--requests", type=int, default=300, help="measured requests per kind, app and round")
     parser.add_argument("--concurrency", type=int, default=50)
@@ -268,6 +270,7 @@ def arguments(description: str) -> argparse.Namespace:
     if args.quick:
         args.requests, args.rounds, args.warmup = 60, 1, 20
     args.databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    args.kinds = args.kinds or kinds
     return args
 
 

@@ -1,7 +1,7 @@
 """Slack acknowledgements of the bot next to a bare Bolt app that only acks, on SQLite and PostgreSQL.
 
     python bench/slack_ack.py [--quick] [--requests 300] [--rounds 3] [--concurrency 50]
-                              [--database sqlite|postgres|both] [--pg URL]
+                              [--database sqlite|postgres|both] [--pg URL] [--kind KIND ...]
 
 The bot (`advocacy-bot serve`, once per database), a bare Bolt AsyncApp under uvicorn (acks only,
 and opens an empty modal for /win) and the Slack Web API emulator behind both each run in their own
@@ -113,7 +113,7 @@ class Bodies:
 
 
 def main() -> None:
-    args = acks.arguments(__doc__.split("\n")[0])
+    args = acks.arguments(__doc__.split("\n")[0], KINDS)
     started = time.perf_counter()
     emulator = acks.emulator("slack-emulator")
     api_url = f"{emulator.url}/api/"
@@ -128,13 +128,14 @@ def main() -> None:
                                     SLACK_BOT_TOKEN=SLACK_TOKEN, SLACK_SIGNING_SECRET=SLACK_SECRET,
                                     SLACK_API_URL=api_url))
         apps = {"bare Bolt": bare, **{s.name: s for s in servers}}
-        figures = acks.measure(apps, "/slack/events", KINDS, Bodies(account_ids, f"{emulator.url}/response/bench"),
+        figures = acks.measure(apps, "/slack/events", args.kinds,
+                               Bodies(account_ids, f"{emulator.url}/response/bench"),
                                args, others=[emulator])
         print(f"Slack acknowledgements: {args.concurrency} concurrent signed requests, {args.requests} measured per "
               f"kind and app after {args.warmup} warm-up, median of {args.rounds} rotating round(s); "
               f"'!' marks a ratio outside the goal (latency ≤ {acks.GOAL_LATENCY}×, "
               f"req/s ≥ {acks.GOAL_RATE}×, start-up and memory ≤ {acks.GOAL_FOOTPRINT}×)")
-        print("\n".join(acks.latency_table(figures, KINDS, "bare Bolt", [s.name for s in servers])))
+        print("\n".join(acks.latency_table(figures, args.kinds, "bare Bolt", [s.name for s in servers])))
         print()
         print("\n".join(acks.footprint_table(servers, bare, figures.sent)))
         worst = max(r[3] for (kind, app), values in figures.rounds.items() if app != "bare Bolt" for r in values)

@@ -1,7 +1,7 @@
 """Teams invoke answers of the bot next to an Agents SDK echo app, on SQLite and PostgreSQL.
 
     python bench/teams_ack.py [--quick] [--requests 300] [--rounds 3] [--concurrency 50]
-                              [--database sqlite|postgres|both] [--pg URL]
+                              [--database sqlite|postgres|both] [--pg URL] [--kind KIND ...]
 
 The bot (`advocacy-bot serve` in anonymous local mode, once per database), an AgentApplication that
 answers every invoke with an echo (bench/apps.py) and the Bot Connector emulator each run in their
@@ -58,7 +58,7 @@ class Activities:
 
 
 def main() -> None:
-    args = acks.arguments(__doc__.split("\n")[0])
+    args = acks.arguments(__doc__.split("\n")[0], KINDS)
     started = time.perf_counter()
     connector = acks.emulator("teams-connector")
     servers, drops = [], []
@@ -71,12 +71,12 @@ def main() -> None:
             servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-"))))
         apps = {"echo Agents": echo, **{s.name: s for s in servers}}
         activities = Activities(connector.url, [f"Bench Account {i}" for i in range(20)])
-        figures = acks.measure(apps, "/api/messages", KINDS, activities, args, others=[connector])
+        figures = acks.measure(apps, "/api/messages", args.kinds, activities, args, others=[connector])
         print(f"Teams invokes: {args.concurrency} concurrent activities, {args.requests} measured per kind and app "
               f"after {args.warmup} warm-up, median of {args.rounds} rotating round(s); '!' marks a ratio "
               f"outside the goal (latency ≤ {acks.GOAL_LATENCY}×, req/s ≥ {acks.GOAL_RATE}×, "
               f"start-up and memory ≤ {acks.GOAL_FOOTPRINT}×)")
-        print("\n".join(acks.latency_table(figures, KINDS, "echo Agents", [s.name for s in servers])))
+        print("\n".join(acks.latency_table(figures, args.kinds, "echo Agents", [s.name for s in servers])))
         print()
         print("\n".join(acks.footprint_table(servers, echo, figures.sent)))
         print(f"Run took {time.perf_counter() - started:.0f} s")
