@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import acks  # noqa: E402
 from bench.apps import ACCOUNT_ACTION, SLACK_SECRET, SLACK_TOKEN, SLACK_USER, WIN_CALLBACK  # noqa: E402
+from bot.slack.modals import blank_win  # noqa: E402
 from tests.emulators.slack_requests import signature  # noqa: E402
 
 CONFIG = {
@@ -45,13 +46,14 @@ KINDS = ["/advocacy help", "/advocacy queue", "/win", "button", "submit", "submi
          "reaction", "app home"]
 TEAM = {"id": "T0TEAM", "domain": "t0team"}
 PERSON = {"id": SLACK_USER, "name": "sam", "team_id": "T0TEAM"}
+WIN_BLOCKS = blank_win()["blocks"]
 
 
 def win_view(i: int, account_id: int, story: str) -> dict:
-    """The win modal as Slack sends it back on submit (the bot's own blocks are not needed to match)."""
+    """The win modal as Slack sends it back on submit: the bot's blocks, and what was typed."""
     return {"id": f"V{uuid.uuid4().hex[:10].upper()}", "team_id": "T0TEAM", "type": "modal",
             "callback_id": WIN_CALLBACK, "private_metadata": "", "hash": f"{time.time():.6f}.{i}",
-            "title": {"type": "plain_text", "text": "Flag a win"}, "blocks": [], "state": {"values": {
+            "title": {"type": "plain_text", "text": "Flag a win"}, "blocks": WIN_BLOCKS, "state": {"values": {
                 "account": {ACCOUNT_ACTION: {"type": "external_select",
                                              "selected_option": {"value": f"id:{account_id}"}}},
                 "outcome_type": {"value": {"type": "static_select", "selected_option": {"value": "time_saved"}}},

@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -126,6 +125,8 @@ async def teams_token(settings: Settings) -> str:
     url = f"{settings.teams_login_url.rstrip('/')}/{settings.teams_tenant_id.strip()}/oauth2/v2.0/token"
     form = {"grant_type": "client_credentials", "client_id": settings.teams_app_id.strip(),
             "client_secret": settings.teams_app_password.get_secret_value(), "scope": BOTFRAMEWORK_SCOPE}
+    import httpx  # loaded when Teams credentials are checked
+
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT) as client:
             response = await client.post(url, data=form)

@@ -7,7 +7,6 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
 
 from bot.settings import Settings
 from workflows.config import ConfigError, load_config, unworkable
@@ -153,6 +152,8 @@ def demo_data(accounts: int = typer.Option(300, min=1, max=100000, help="How man
     from workflows.demo import load_demo
 
     ctx = _context()
+    from rich.progress import Progress
+
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Generating demo data", total=accounts)
         counts = load_demo(ctx.core, accounts=accounts, seed=seed, months=months,

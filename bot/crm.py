@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
-import httpx
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from workflows import export
 from workflows.core import Core
+
+if TYPE_CHECKING:
+    import httpx
 
 BATCH = 500
 
@@ -19,6 +22,8 @@ class PushRefused(Exception):
 
 
 def _retryable(exc: BaseException) -> bool:
+    import httpx
+
     if isinstance(exc, httpx.TransportError):
         return True
     return isinstance(exc, httpx.HTTPStatusError) and (exc.response.status_code >= 500 or
@@ -33,6 +38,8 @@ def push_advocates(core: Core, url: str, secret: str = "", client: httpx.Client 
     With `secret` the body is signed like inbound webhooks (X-Webhook-Timestamp, X-Webhook-Signature).
     Returns how many advocates were delivered. The scheduler can call this periodically.
     """
+    import httpx  # loaded by the first push, not by every start
+
     from bot.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
     rows = export.pending_push(core)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -56,11 +56,12 @@ class OutboxWorker:
     """Claims due lanes and delivers each lane's messages in order."""
 
     def __init__(self, engine: Engine, senders: dict[str, Sender], clock: Callable,
-                 lease: timedelta = outbox.LEASE):
+                 lease: timedelta = outbox.LEASE, turn: Callable[[], Awaitable[None]] | None = None):
         self.engine = engine
         self.senders = senders
         self.clock = clock
         self.lease = lease
+        self.turn = turn  # waits while chat requests wait for their acknowledgement
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were delivered."""
@@ -74,6 +75,8 @@ class OutboxWorker:
     async def run_forever(self, poll_seconds: float) -> None:
         while True:
             try:
+                if self.turn is not None:
+                    await self.turn()
                 if not await self.run_once():
                     await asyncio.sleep(poll_seconds)
             except asyncio.CancelledError:

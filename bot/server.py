@@ -182,7 +182,7 @@ def create_app(ctx: BotContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         worker = OutboxWorker(ctx.core.engine, ctx.senders, ctx.core.clock,
-                              lease=timedelta(seconds=ctx.settings.outbox_lease_seconds))
+                              lease=timedelta(seconds=ctx.settings.outbox_lease_seconds), turn=ctx.acks.turn)
         tasks = [asyncio.create_task(worker.run_forever(ctx.settings.outbox_poll_seconds))]
         tasks += [asyncio.create_task(start()) for start in ctx.background]
         yield

@@ -14,7 +14,6 @@ from typing import Awaitable, Callable
 
 import aiohttp
 from fastapi import FastAPI, Request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
@@ -115,6 +114,8 @@ def socket_mode_runner(app: AsyncApp, app_token: str) -> Callable[[], Awaitable[
                   state.next_action.sleep)
 
     async def run() -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler  # only in Socket Mode
+
         async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=1, max=60), before_sleep=failed):
             with attempt:
                 handler = AsyncSocketModeHandler(app, app_token)
