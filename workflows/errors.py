@@ -27,3 +27,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The item is no longer in the state the action expects (someone else acted first)."""
+
+
+class AlreadyDone(Conflict):
+    """The same request was handled before (a repeated submission or delivery): nothing more to do."""

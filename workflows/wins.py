@@ -11,7 +11,7 @@ from workflows import cards
 from workflows.actors import Actor
 from workflows.core import Core, Unit
 from workflows.effects import Effect
-from workflows.errors import Conflict, InvalidInput, NotFound
+from workflows.errors import AlreadyDone, InvalidInput, NotFound
 from workflows.identification import nominate
 from workflows.outcome import Outcome
 from workflows.states import OutcomeType, WinSource
@@ -114,7 +114,7 @@ def flag_win(core: Core, actor: Actor, form: WinForm, event_key: str = "") -> Wi
     """
     with core.unit() as unit:
         if event_key and not unit.repo.claim_event("win", event_key, unit.now):
-            raise Conflict("This win was already recorded.")
+            raise AlreadyDone("This win was already recorded.")
         account = _account(unit, form, actor)
         contact = _contact(unit, form, account, actor)
         win = unit.repo.add(m.Win(

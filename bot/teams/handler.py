@@ -15,6 +15,7 @@ from microsoft_agents.hosting.msteams import TeamsAgentExtension
 from microsoft_teams.api.models import MessagingExtensionAction, TaskModuleRequest, TaskModuleResponse
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from bot import ackfirst
 from bot.teams import render
 from bot.teams.conversations import Conversations, Roster
 from bot.teams.transport import (
@@ -32,7 +33,7 @@ from workflows.actors import Actor
 from workflows.asks import AskDraft
 from workflows.core import Core
 from workflows.effects import Card
-from workflows.errors import DomainError, InvalidInput
+from workflows.errors import AlreadyDone, DomainError, InvalidInput
 from workflows.interactions import DigestShown, ProofFound, QueueShown
 from workflows.outcome import Outcome
 from workflows.states import WinSource
@@ -44,6 +45,8 @@ FALLBACK = RouteRank.LAST - 1  # routes of equal rank run in no set order: these
 FORMS = [entry.name for entry in interactions.TABLE if entry.submit]
 _CARD_KEYS = ("verb", "msteams", render.IN_LIST)  # what a button carries besides the interaction's input
 ORIGIN = ("source", "event_key", "card_id")  # where a form was opened, carried by its submit button
+RECORDING = ("Recording the win: it will be announced in the wins channel. If it cannot be recorded, "
+             "I will tell you in our chat.")
 
 
 def event_key(ctx: TurnInfo, item_id: str | None = None) -> str:
@@ -85,11 +88,14 @@ class AdvocacyTeams:
     message action and installs."""
 
     def __init__(self, core: Core, runtime: TeamsRuntime, roster: Roster, conversations: Conversations,
-                 names: Callable[[set[str]], Awaitable[dict[str, str]]] | None = None):
+                 names: Callable[[set[str]], Awaitable[dict[str, str]]] | None = None,
+                 dm: Callable[[str, Card], Awaitable[None]] | None = None):
         self.core = core
         self.roster = roster
         self.conversations = conversations
         self.names = names  # display names for people on cards (the outbox's cached roster look-up)
+        self.dm = dm  # a card in the person's 1:1 chat with the bot
+        self._after: set[asyncio.Task] = set()  # work that follows an answer
         self._register(runtime.app, runtime.teams)
 
     def _register(self, app: AgentApplication, teams: TeamsAgentExtension) -> None:
@@ -323,12 +329,40 @@ class AdvocacyTeams:
 
     async def on_flag_submit(self, context: TurnContext, _state: TurnState,
                              action: MessagingExtensionAction) -> TaskModuleResponse:
+        """The form is checked and answered at once; the win is recorded after the answer (its posts say
+        so in the wins channel) and the person is messaged if it cannot be."""
         ctx = await self._turn(context)
         payload = action.message_payload
         event = event_key(ctx, f"message:{payload.id}" if payload and payload.id else None)
         link = str(payload.link_to_message or "") if payload else ""
         raw = {**_raw(action.data), "source": WinSource.TEAMS, "source_link": link[:1000], "event_key": event}
-        return await self._submit_form(ctx, "win", raw)
+        actor = await self._actor(ctx)
+        try:
+            interactions.accept(self.core, actor, "win", raw)  # the role and the fields: no database work
+        except DomainError:
+            return await self._submit_form(ctx, "win", raw)  # shows the form again, or the refusal
+        task = asyncio.ensure_future(self._record_win(actor, raw))
+        self._after.add(task)
+        task.add_done_callback(self._after.discard)
+        return dialog_message(RECORDING)
+
+    async def _record_win(self, actor: Actor, raw: dict) -> None:
+        await ackfirst.later()
+        try:
+            await asyncio.to_thread(interactions.dispatch, self.core, actor, "win", raw)
+        except AlreadyDone:
+            return  # a repeated submission: the first one recorded the win
+        except Exception as error:
+            if isinstance(error, DomainError):
+                log.info("teams win by %s refused after the answer: %s", actor.user_id, error.message)
+            else:
+                log.error("teams win by %s failed after the answer", actor.user_id, exc_info=error)
+            if self.dm is not None:
+                try:
+                    await self.dm(actor.user_id, Card(title="The win was not recorded",
+                                                      body=[interactions.refusal(error)]))
+                except Exception as exc:  # the log line above is all that is left
+                    log.warning("could not tell %s the win was not recorded (%s)", actor.user_id, type(exc).__name__)
 
 
 def _on_item(data: Any) -> bool:

@@ -34,8 +34,8 @@ def mount(app: FastAPI, ctx: BotContext) -> None:
     runtime = TeamsRuntime(creds)
     roster = Roster(runtime)
     outbox = TeamsOutbox(ctx.core, runtime, roster, creds.tenant_id or "")
-    AdvocacyTeams(ctx.core, runtime, roster, Conversations(ctx.core), names=outbox.names)
-    runtime.mount(app)
+    AdvocacyTeams(ctx.core, runtime, roster, Conversations(ctx.core), names=outbox.names, dm=outbox.dm)
+    runtime.mount(app, ctx.acks)
     ctx.senders["teams"] = outbox
     if creds.anonymous:
         log.warning("Teams runs in %s", ANONYMOUS)

@@ -45,6 +45,8 @@ from microsoft_agents.hosting.core.security import OutboundHostValidator
 from microsoft_agents.hosting.fastapi import CloudAdapter, jwt_authorization_decorator, start_agent_process
 from microsoft_agents.hosting.msteams import TeamsAgentExtension
 
+from bot import ackfirst
+from bot.ackfirst import AckFirst
 from bot.limits import BadInput, read_json, refuse
 from bot.logs import refused
 from workflows.interactions import FRIENDLY_ERROR
@@ -266,14 +268,24 @@ class TeamsRuntime:
             AuthenticationConstants.APP_ID_CLAIM: credentials.app_id,
         })
 
-    def mount(self, app: FastAPI) -> None:
-        """Add ``POST /api/messages``; only this route checks Bot Framework tokens."""
+    def mount(self, app: FastAPI, acks: AckFirst | None = None) -> None:
+        """Add ``POST /api/messages``; only this route checks Bot Framework tokens. An activity counts
+        as waiting for its answer in `acks` (work that can wait takes its turn after it)."""
+        acks = acks or AckFirst()
         if self.credentials.anonymous:
             logger.warning("Teams /api/messages runs in anonymous mode: requests are not authenticated")
         app.state.agent_configuration = self.auth_config  # read by jwt_authorization_decorator
 
         @app.post("/api/messages", include_in_schema=False)
         async def api_messages_route(request: Request) -> Response:
+            answered, gate = acks.arrived(), ackfirst.current.set(acks)
+            try:
+                return await checked(request)
+            finally:
+                answered()
+                ackfirst.current.reset(gate)
+
+        async def checked(request: Request) -> Response:
             try:
                 response = await api_messages(request)
             except Exception as exc:

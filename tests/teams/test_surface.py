@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlmodel import Session, select
 
 from storage import models as m
+from bot.teams.handler import RECORDING
 from tests.core.helpers import rows, to_review
 from tests.emulators import teams_activities as ta
 from tests.teams.conftest import APPROVALS, NOMS, SAM_AAD, WINS
 from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, invoke_card, invoke_message,
                                 texts, told_on)
+from tests.slack.conftest import wait_until
 from workflows.states import AskState, NominationState, StoryState
 
 FORM = {"account_name": "Fabrikam", "outcome_type": "revenue_gained", "metric_value": "120000",
@@ -207,9 +210,22 @@ def test_a_redelivered_flag_records_the_win_once(teams, engine):
     text = "Proseware saved two days a month"
     submit = ta.message_action_submit("flagWin", {"account_name": "Proseware", "story": text, "outcome_type": "other"},
                                       text, teams.connector.service_url, user=teams.sam.user)
-    assert dialog_message(teams.sam.post(submit)).startswith("Win recorded for Proseware.")
-    assert dialog_message(teams.sam.post(submit)) == "This win was already recorded."
+    assert dialog_message(teams.sam.post(submit)) == RECORDING  # answered at once; recorded after the answer
+    wait_until(lambda: rows(engine, m.Win), what="the win")
+    assert dialog_message(teams.sam.post(submit)) == RECORDING
+    time.sleep(0.3)
     assert len(rows(engine, m.Win)) == 1
+    assert teams.posts(ta.PERSONAL_CONVERSATION_ID) == []  # nothing to tell: the first one was recorded
+
+
+def test_a_win_that_cannot_be_recorded_after_the_answer_is_explained_in_the_chat(teams, engine):
+    text = "A win for an account deleted meanwhile"
+    submit = ta.message_action_submit("flagWin", {"account_id": "999999", "story": text, "outcome_type": "other"},
+                                      text, teams.connector.service_url, user=teams.sam.user)
+    assert dialog_message(teams.sam.post(submit)) == RECORDING
+    [told] = teams.posts(ta.PERSONAL_CONVERSATION_ID, count=1)
+    assert texts(card_of(told)) == "The win was not recorded\nThat account no longer exists. Pick another or type its name."
+    assert rows(engine, m.Win) == []
 
 
 def test_a_metric_that_is_not_a_number_is_named_and_the_form_survives(teams, engine):
