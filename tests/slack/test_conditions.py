@@ -43,6 +43,22 @@ def test_ack_comes_before_slow_work_and_the_modal_opens_right_after(slack, emu):
     assert not opened.failed
 
 
+def test_a_burst_is_acknowledged_before_the_work_that_follows_the_acknowledgements(slack, emu):
+    flag_win(slack, emu, account="new:Acme Corp")  # the queue has an item to show
+    emu.reset()
+
+    def ask(_):
+        response = slack.slash_command("/advocacy", "queue", user_id="U0SUCCESS")
+        return response.status_code, time.time()
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(ask, range(32)))
+    assert {status for status, _ in answers} == {200}
+    posted = wait_until(lambda: len(emu.calls("response_url:advocacy")) >= 32 and emu.calls("response_url:advocacy"),
+                        what="every queue answer")
+    assert min(c.ts for c in posted) > max(at for _, at in answers)  # no answer was built while acks waited
+
+
 def test_slow_user_lookup_does_not_hold_the_ack(slack, emu):
     emu.add_user("U0SLOW", email="slow@example.com", real_name="Slow Sue")
     emu.delay_next("users.info", 1.5)

@@ -8,9 +8,11 @@ import re
 import pytest
 from sqlmodel import Session, select
 
+from bot.teams.handler import RECORDING
 from storage import models as m
 from tests.core.helpers import rows, story_form
 from tests.emulators import teams_activities as ta
+from tests.slack.conftest import wait_until
 from tests.teams.conftest import APPROVALS, MIA_AAD, NOMS, SAM_AAD, SID_AAD, WINS
 from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, invoke_card, invoke_message,
                                 texts, told_on)
@@ -30,8 +32,8 @@ def test_win_from_message_action_to_published_story_used_in_a_deal(teams, engine
     response = teams.sam.submit_flag(MESSAGE, dialog, {
         "account_name": "Contoso", "outcome_type": "time_saved", "metric_value": "4", "metric_unit": "weeks",
         "contact_name": "Dana Lee", "contact_email": "dana@contoso.test", "contact_title": "COO"})
-    assert dialog_message(response).startswith("Win recorded for Contoso. Nominated as an advocate")
-    [win] = rows(engine, m.Win)
+    assert dialog_message(response) == RECORDING  # answered at once, recorded after the answer
+    [win] = wait_until(lambda: rows(engine, m.Win), what="the win")
     assert (win.source, win.flagged_by, win.story) == (WinSource.TEAMS, SAM_AAD, MESSAGE)
     assert win.source_link.startswith("https://teams.microsoft.com/l/message/")
 
