@@ -114,10 +114,15 @@ def blank_win() -> dict:
     return win().to_dict()
 
 
+@functools.lru_cache(maxsize=10_000)
+def _account_option(account_id: int, name: str) -> dict:
+    """An existing account as a picker option (built once: the picker asks at every keystroke)."""
+    return Option(text=plain(name, 75), value=f"{EXISTING_ACCOUNT}{account_id}").to_dict()
+
+
 def account_options(found: list[tuple[int, str]], typed: str) -> list[dict]:
     """Options for the account picker: matches, then "Create account: <typed>" unless it exists."""
-    options = [Option(text=plain(name, 75), value=f"{EXISTING_ACCOUNT}{account_id}").to_dict()
-               for account_id, name in found[:99]]
+    options = [_account_option(account_id, name) for account_id, name in found[:99]]
     typed = typed.strip()[:140]
     if typed and not any(name.casefold() == typed.casefold() for _, name in found):
         options.append(Option(text=plain(f"Create account: {typed}", 75), value=f"{NEW_ACCOUNT}{typed}").to_dict())
