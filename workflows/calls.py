@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
+from icalendar import Calendar, Event, vCalAddress
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage import models as m
@@ -74,8 +75,6 @@ def _address(email: str, name: str) -> vCalAddress | None:
 
 def invitation(core: Core, token: str) -> bytes:
     """The call's invitation as an iCalendar file (RFC 5545), to import or send from any calendar."""
-    from icalendar import Calendar, Event, vCalAddress  # loaded by the first invitation, not at every start
-
     with core.unit(read_only=True) as unit:
         story = unit.repo.get(m.Story, core.links.read_call(token, unit.now))
         if story is None or story.state == StoryState.WITHDRAWN:
