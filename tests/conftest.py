@@ -77,13 +77,16 @@ def migrated_engine(db_url):
 
 
 def clean(engine) -> None:
+    """Empty every table, ids starting at 1 again (on PostgreSQL, DELETE and restarting the sequences is
+    several times faster than TRUNCATE for a test's few rows)."""
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+            for (sequence,) in conn.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences "
+                                                 "WHERE schemaname = current_schema()")).all():
+                conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @pytest.fixture
