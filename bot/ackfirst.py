@@ -17,7 +17,7 @@ import contextvars
 import time
 from typing import Callable
 
-QUIET = 0.005  # no request waiting for this long: the burst is over
+QUIET = 0.02  # no request waiting for this long: the burst is over
 HOLD = 1.0  # work never waits longer than this (a trigger id lives 3 s)
 
 
