@@ -258,17 +258,20 @@ def arguments(description: str, kinds: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--kind", action="append", choices=kinds, dest="kinds",
                         help="measure only this kind of request (repeatable; default: all)")
-    parser.add_argument("--quick", action="store_true", help="one round of 60 per kind after 20: about a minute")
+    parser.add_argument("--quick", action="store_true",
+                        help="one round of 60 per kind after 20, on SQLite unless --database says: under a minute")
     parser.add_argument("--requests", type=int, default=300, help="measured requests per kind, app and round")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=50, help="requests per kind and app before measuring")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per kind; medians are reported")
-    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"),
+                        help="which databases the bot runs on (default: both; SQLite alone with --quick)")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL",
                                                        "postgresql://postgres@127.0.0.1/postgres"))
     args = parser.parse_args()
     if args.quick:
         args.requests, args.rounds, args.warmup = 60, 1, 20
+    args.database = args.database or ("sqlite" if args.quick else "both")
     args.databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     args.kinds = args.kinds or kinds
     return args

@@ -17,7 +17,7 @@ process. The same signed requests, in Slack's payload shapes, go to every app (b
 
 Latency is from sending to the full HTTP answer (the acknowledgement). The footprint table gives
 start-up to the first healthy /healthz and resident memory after the requests sent, against the
-bare app. `--quick` (one round of 60 after 20) runs in about a minute.
+bare app. `--quick` (one round of 60 after 20, SQLite only unless `--database` says) runs in under a minute.
 """
 
 from __future__ import annotations

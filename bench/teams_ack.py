@@ -12,7 +12,7 @@ go to POST /api/messages of every app, so whichever Teams implementation the bot
 - "extension submit" composeExtension/submitAction of "Flag as customer win": a win recorded
 
 An invoke's answer is its HTTP response, so latency is from sending to the full answer.
-`--quick` (one round of 60 after 20) runs in about a minute.
+`--quick` (one round of 60 after 20, SQLite only unless `--database` says) runs in under a minute.
 """
 
 from __future__ import annotations
