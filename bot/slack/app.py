@@ -148,20 +148,20 @@ def mount(web: FastAPI, ctx: BotContext) -> None:
     signing_secret = settings.slack_signing_secret.get_secret_value()
 
     async def slack_events(request: Request):
-        """The request counts as waiting until answered: the work that follows acknowledgements waits."""
-        answered, gate = ctx.acks.arrived(), ackfirst.current.set(ctx.acks)
-        try:
-            return await answer(request)
-        finally:
-            answered()
-            ackfirst.current.reset(gate)
-
-    async def answer(request: Request):
+        """A verified request counts as waiting until answered: the work that follows acknowledgements waits."""
         started = time.perf_counter()
         body = await request.body()
         unverified = problem(signing_secret, request.headers, body)
         if unverified:
             return refuse(request.scope, 401, f"not from Slack: {unverified}", "invalid request")
+        answered, gate = ctx.acks.arrived(), ackfirst.current.set(ctx.acks)
+        try:
+            return await answer(request, body, started)
+        finally:
+            answered()
+            ackfirst.current.reset(gate)
+
+    async def answer(request: Request, body: bytes, started: float):
         try:  # Bolt parses the body, and fails on non-object JSON or binary
             bolt_request = mark_verified(to_async_bolt_request(request, body))
             hostile = control_character(bolt_request.body)

@@ -269,8 +269,8 @@ class TeamsRuntime:
         })
 
     def mount(self, app: FastAPI, acks: AckFirst | None = None) -> None:
-        """Add ``POST /api/messages``; only this route checks Bot Framework tokens. An activity counts
-        as waiting for its answer in `acks` (work that can wait takes its turn after it)."""
+        """Add ``POST /api/messages``; only this route checks Bot Framework tokens. An authenticated
+        activity counts as waiting for its answer in `acks` (work that can wait takes its turn after it)."""
         acks = acks or AckFirst()
         if self.credentials.anonymous:
             logger.warning("Teams /api/messages runs in anonymous mode: requests are not authenticated")
@@ -278,14 +278,6 @@ class TeamsRuntime:
 
         @app.post("/api/messages", include_in_schema=False)
         async def api_messages_route(request: Request) -> Response:
-            answered, gate = acks.arrived(), ackfirst.current.set(acks)
-            try:
-                return await checked(request)
-            finally:
-                answered()
-                ackfirst.current.reset(gate)
-
-        async def checked(request: Request) -> Response:
             try:
                 response = await api_messages(request)
             except Exception as exc:
@@ -301,6 +293,7 @@ class TeamsRuntime:
         async def api_messages(request: Request) -> Response:
             if self.credentials.anonymous and not _is_local(request):
                 return refuse(request.scope, 403, "Teams anonymous mode: not a local caller", ANONYMOUS_REMOTE)
+            answered, gate = acks.arrived(), ackfirst.current.set(acks)  # authenticated: it waits for its answer
             try:
                 read_json(await request.body())  # hostile JSON is refused before the SDK parses it
                 _drop_top_level_nulls(await request.json())
@@ -309,6 +302,9 @@ class TeamsRuntime:
                 return refuse(request.scope, 400, f"invalid Teams activity: {exc}")
             except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
                 return refuse(request.scope, 400, f"invalid Teams activity ({type(exc).__name__})", "Invalid activity")
+            finally:
+                answered()
+                ackfirst.current.reset(gate)
 
     # proactive ----------------------------------------------------------------------------------
 
