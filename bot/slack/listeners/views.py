@@ -2,9 +2,10 @@
 
 What was typed is checked before the acknowledgement, so a malformed field gets its error at once
 (response_action="errors"). A well-formed submission is acknowledged at once with "Working on it…"
-and its command runs after the acknowledgement; the modal is then updated with the outcome, or
-with the form as it was typed and the refusal under the field at fault (else above the form). If the person closed the
-modal meanwhile, the result reaches them in a direct message. Posts go through the outbox.
+and its command runs after the acknowledgement; the modal is then updated with the outcome, or with
+the form as it was typed and the refusal under the field at fault (else above the form). If the
+person closed the modal meanwhile, the result reaches them in a direct message. Posts go through the
+outbox.
 """
 
 from __future__ import annotations
