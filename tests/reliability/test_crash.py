@@ -24,7 +24,7 @@ from tests.reliability.replicas import emulator
 from tests.slack.conftest import NOMS, SECRET, TOKEN, WINS, blocks_text, form, opened_view, wait_until
 from workflows.states import OutboxState
 
-LEASE_SECONDS = 2
+LEASE_SECONDS = 4
 
 
 @pytest.fixture
@@ -81,17 +81,26 @@ def test_killed_while_posting_then_restarted_loses_nothing_and_posts_nothing_twi
     log = tmp_path / "bot.log"
     engine = make_engine(env["DATABASE_URL"])
     typed = [dict(account=f"new:Crash {i}", story=f"Story before the crash {i}") for i in range(2)]
-    # Slack takes 1.5 s to answer the first two posts (it posts them all the same).
-    emu.delay_next("chat.postMessage", 1.5, count=2)
+    # Slack takes 2.5 s to answer the first two posts (it posts them all the same, before the lease runs out).
+    emu.delay_next("chat.postMessage", 2.5, count=2)
     with bot_process(env, log) as (url, proc), SlackRequester(f"{url}/slack/events", SECRET, emulator=emu) as slack:
         views = []
         for count in (1, 2):
             slack.slash_command("/win", user_id="U0SUCCESS")
             views.append(opened_view(emu, count))
-        answers = [slack.view_submission("U0SUCCESS", view["callback_id"], form(view, **values), view=view,
-                                         view_id=view["id"]).json() for view, values in zip(views, typed)]
+        # One after the other, each recorded before the next is sent, so the wins are announced in this order.
+        answers = [emu.submitted(lambda view=view, values=values: slack.view_submission(
+            "U0SUCCESS", view["callback_id"], form(view, **values), view=view, view_id=view["id"]), view["id"]).json()
+            for view, values in zip(views, typed)]
         assert [a["response_action"] for a in answers] == ["update", "update"]
-        time.sleep(0.5)  # the outbox has the first posts in flight
+        assert all("errors" not in a for a in answers)
+
+        def in_flight():
+            with Session(engine) as session:
+                return session.exec(select(m.OutboxMessage).where(m.OutboxMessage.lane == f"slack:{WINS}",
+                                                                  m.OutboxMessage.lease_until.is_not(None))).first()
+        wait_until(in_flight, what="the first win's post to be taken by the outbox")
+        time.sleep(0.3)  # the post has reached Slack, which is slow to answer
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 
