@@ -1,5 +1,13 @@
-"""`python -m bot` runs the CLI."""
+"""`python -m bot` and the `advocacy-bot` command: the CLI, loaded with the collector paused."""
 
-from bot.cli import app
+from bot.collector import paused
 
-app()
+
+def main() -> None:
+    with paused():
+        from bot.cli import app
+    app()
+
+
+if __name__ == "__main__":
+    main()

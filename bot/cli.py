@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.collector import paused
 from bot.settings import Settings
 from workflows.config import ConfigError, load_config, unworkable
 
@@ -51,25 +52,26 @@ def _database_exit(settings: Settings, exc: Exception) -> NoReturn:
 def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
           port: int = typer.Option(3000, help="Port to listen on.")) -> None:
     """Run the bot: Slack, Teams, intake pages, webhooks, scheduler, /healthz and /metrics."""
-    import uvicorn
+    with paused():
+        import uvicorn
 
-    from bot.checks import verify_in_background
-    from bot.logs import setup_logging
-    from bot.replicas import ReplicaError, claim_sqlite_schedule
-    from bot.server import create_app
+        from bot.checks import verify_in_background
+        from bot.logs import setup_logging
+        from bot.replicas import ReplicaError, claim_sqlite_schedule
+        from bot.server import create_app
 
-    from workflows.digest import first_started
+        from workflows.digest import first_started
 
-    ctx = _context()
-    setup_logging(ctx.settings.log_level, ctx.settings.secrets())
-    first_started(ctx.core)  # digests never report periods that ended before this
-    if ctx.settings.scheduler:
-        try:
-            lock = claim_sqlite_schedule(ctx.settings.database_url)  # noqa: F841 - held until exit
-        except ReplicaError as exc:
-            err.print(f"[red]Refusing to start:[/red] {escape(str(exc))}")
-            raise typer.Exit(3) from None
-    web = create_app(ctx)
+        ctx = _context()
+        setup_logging(ctx.settings.log_level, ctx.settings.secrets())
+        first_started(ctx.core)  # digests never report periods that ended before this
+        if ctx.settings.scheduler:
+            try:
+                lock = claim_sqlite_schedule(ctx.settings.database_url)  # noqa: F841 - held until exit
+            except ReplicaError as exc:
+                err.print(f"[red]Refusing to start:[/red] {escape(str(exc))}")
+                raise typer.Exit(3) from None
+        web = create_app(ctx)
     verify_in_background(ctx).wait(STARTUP_CHECK_WAIT)  # results after this are logged and shown by /healthz
     console.print(f"Database: {ctx.core.engine.url.render_as_string(hide_password=True)}")
     for name, state in ctx.surfaces.items():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, vCalAddress
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage import models as m
@@ -20,6 +20,9 @@ from workflows.links import BadLink
 from workflows.outcome import Outcome
 from workflows.states import AskType, Role, StoryState
 from workflows.text import stamp
+
+if TYPE_CHECKING:
+    from icalendar import vCalAddress
 
 WRITE_UP = "call.write_up"
 CALL_MINUTES = 15
@@ -67,6 +70,8 @@ def _start(story: m.Story, tz) -> datetime:
 def _address(email: str, name: str) -> vCalAddress | None:
     if not email:
         return None
+    from icalendar import vCalAddress
+
     address = vCalAddress(f"mailto:{email}")
     if name:
         address.params["cn"] = name
@@ -84,6 +89,8 @@ def invitation(core: Core, token: str) -> bytes:
         consent = unit.repo.consent_for(story.id)
         email = (consent.signer_email if consent else "") or (contact.email if contact and contact.email else "")
         name = (consent.signer_name if consent else "") or (contact.name if contact else "")
+        from icalendar import Calendar, Event  # loaded when an invitation is asked for, not at start
+
         calendar = Calendar()
         calendar.add("prodid", "-//Advocacy bot//story call//EN")
         calendar.add("version", "2.0")

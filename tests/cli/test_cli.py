@@ -92,6 +92,12 @@ def _wait_healthy(proc: subprocess.Popen, port: int) -> httpx.Response:
             time.sleep(0.2)
 
 
+def _collections(metrics: str) -> float:
+    """How many times the garbage collector's youngest generation ran, from /metrics."""
+    line = next(line for line in metrics.splitlines() if line.startswith('python_gc_collections_total{generation="0"}'))
+    return float(line.split()[-1])
+
+
 def _stop(proc: subprocess.Popen) -> str:
     proc.terminate()
     return proc.communicate(timeout=10)[0]
@@ -105,6 +111,12 @@ def test_serve_starts_without_chat_credentials_and_answers_health(env):
         assert health.status_code == 200 and health.json()["database"] == "ok"
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
         assert "advocacy_outbox_pending" in metrics
+        # The garbage collector, paused while the bot loads, runs again once it serves.
+        before = _collections(metrics)
+        with httpx.Client() as client:
+            for _ in range(300):
+                client.get(f"http://127.0.0.1:{port}/healthz")
+        assert _collections(httpx.get(f"http://127.0.0.1:{port}/metrics").text) > before
     finally:
         output = _stop(proc)
     assert f"Listening on http://127.0.0.1:{port}" in output
