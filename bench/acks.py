@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -50,6 +51,7 @@ class Server:
     launched: float
     url: str = ""
     startup: float = 0.0
+    folder: Path | None = None  # removed when the server stops
 
     @classmethod
     def launch(cls, name: str, argv: list[str], env: dict | None = None, cwd: str | None = None) -> Server:
@@ -100,6 +102,8 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def emulator(role: str) -> Server:
@@ -114,8 +118,10 @@ def floor(name: str, role: str, *args: str) -> Server:
     return server.healthy(f"http://127.0.0.1:{port}")
 
 
-def bot(name: str, db_url: str, config: dict, folder: Path, **env: str) -> Server:
-    """`advocacy-bot serve` as deployed (scheduler off, so no digest runs during the benchmark)."""
+def bot(name: str, db_url: str, config: dict, **env: str) -> Server:
+    """`advocacy-bot serve` as deployed (scheduler off, so no digest runs during the benchmark), in a
+    folder of its own that goes when it stops."""
+    folder = Path(tempfile.mkdtemp(prefix="ack-bench-"))
     (folder / "app.yaml").write_text(yaml.safe_dump(config))
     port = free_port()
     values = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "ADVOCACY_"))},
@@ -124,13 +130,15 @@ def bot(name: str, db_url: str, config: dict, folder: Path, **env: str) -> Serve
               "LOG_LEVEL": "WARNING", **env}
     server = Server.launch(name, [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
                            env=values, cwd=str(folder))
+    server.folder = folder
     return server.healthy(f"http://127.0.0.1:{port}")
 
 
 def database_url(kind: str, pg: str) -> tuple[str, Callable[[], None]]:
     """A fresh database for one run, and how to drop it."""
     if kind == "sqlite":
-        return f"sqlite:///{tempfile.mkdtemp(prefix='ack-bench-')}/bench.db", lambda: None
+        folder = tempfile.mkdtemp(prefix="ack-bench-")
+        return f"sqlite:///{folder}/bench.db", lambda: shutil.rmtree(folder, ignore_errors=True)
     name = f"ack_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -126,7 +125,7 @@ def main() -> None:
             db_url, drop = acks.database_url(kind, args.pg)
             drops.append(drop)
             account_ids = acks.seed_accounts(db_url, CONFIG)
-            servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-")),
+            servers.append(acks.bot(f"bot {kind}", db_url, CONFIG,
                                     SLACK_BOT_TOKEN=SLACK_TOKEN, SLACK_SIGNING_SECRET=SLACK_SECRET,
                                     SLACK_API_URL=api_url))
         apps = {"bare Bolt": bare, **{s.name: s for s in servers}}

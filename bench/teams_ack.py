@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -68,7 +67,7 @@ def main() -> None:
             db_url, drop = acks.database_url(kind, args.pg)
             drops.append(drop)
             acks.seed_accounts(db_url, CONFIG)
-            servers.append(acks.bot(f"bot {kind}", db_url, CONFIG, Path(tempfile.mkdtemp(prefix="ack-bench-"))))
+            servers.append(acks.bot(f"bot {kind}", db_url, CONFIG))
         apps = {"echo Agents": echo, **{s.name: s for s in servers}}
         activities = Activities(connector.url, [f"Bench Account {i}" for i in range(20)])
         figures = acks.measure(apps, "/api/messages", args.kinds, activities, args, others=[connector])
