@@ -9,5 +9,7 @@ from bot.slack.listeners import actions, commands, events, home, shortcuts, view
 
 
 def register_all(app: AsyncApp, ctx: BotContext) -> None:
-    for group in (commands, shortcuts, actions, views, events, home):
+    """Bolt tries the listeners in this order, running each one's matcher until one matches: the most
+    frequent requests (events, App Home, buttons) come first."""
+    for group in (events, home, actions, views, commands, shortcuts):
         group.register(app, ctx)
