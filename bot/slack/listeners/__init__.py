@@ -10,6 +10,7 @@ from bot.slack.listeners import actions, commands, events, home, shortcuts, view
 
 def register_all(app: AsyncApp, ctx: BotContext) -> None:
     """Bolt tries the listeners in this order, running each one's matcher until one matches: the most
-    frequent requests (events, App Home, buttons) come first."""
-    for group in (events, home, actions, views, commands, shortcuts):
+    frequent requests (every reaction in the bot's channels, App Home) come first, then the slash
+    commands (one listener for all three), buttons, forms and shortcuts."""
+    for group in (events, home, commands, actions, views, shortcuts):
         group.register(app, ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
@@ -111,18 +112,10 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             return
         await respond(response_type="ephemeral", **await answer(client, outcome, core.config.tz, names))
 
-    @app.command("/win")
-    async def win(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    @app.command(re.compile(r"^/(win|proof|advocacy)$"))  # one listener: Bolt runs one matcher, not three
+    async def slash(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
         await ack()
-        await command("win", unescape(body.get("text") or "").strip(), body, respond, context, client)
-
-    @app.command("/proof")
-    async def proof(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        await ack()
-        await command("proof", unescape(body.get("text") or "").strip(), body, respond, context, client)
-
-    @app.command("/advocacy")
-    async def advocacy(ack, body: dict, respond, context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        await ack()
-        name, rest = interactions.command(unescape(body.get("text") or ""))
+        typed = unescape(body.get("text") or "")
+        name, rest = (interactions.command(typed) if body["command"] == "/advocacy"
+                      else (body["command"].lstrip("/"), typed.strip()))
         await command(name, rest, body, respond, context, client)
