@@ -51,6 +51,11 @@ def bad_link(request: Request, error: DomainError) -> HTMLResponse:
     return problem(LINK_PROBLEM, error.message, 404)
 
 
+def not_accepted(request: Request, fields) -> None:
+    """The log line names the fields the page asks to correct (never what was typed in them)."""
+    refused(request.scope, f"answers not accepted: {', '.join(sorted(fields)) or 'the form'}")
+
+
 def _form_expired() -> HTMLResponse:
     return problem("Please send the form again",
                    "For your security this form could not be accepted: it was open too long or cookies are "
@@ -140,12 +145,14 @@ def router(ctx: BotContext) -> APIRouter:
         if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
             return intake_page(request, token, view, forms.Posted(posted.values, {"send": SEND_AGAIN}), 403)
         if posted.errors:
+            not_accepted(request, posted.errors)
             return intake_page(request, token, view, posted, 400)
         sender = csrf.sender(token, request.cookies.get(COOKIE))
         try:
             done = await run_in_threadpool(stories.submit_story, core, token, posted.form, sender)
         except InvalidInput as exc:
             posted.errors[exc.field if exc.field in forms.labels_for(layout) else layout.prompts[0].name] = exc.message
+            not_accepted(request, posted.errors)
             return intake_page(request, token, view, posted, 400)
         except (BadLink, Conflict) as exc:
             return await used_link(request, token, exc, raw)
@@ -161,6 +168,7 @@ def router(ctx: BotContext) -> APIRouter:
         try:
             await run_in_threadpool(stories.decline_ask, core, token, (raw.get("reason") or [""])[0].strip())
         except InvalidInput as exc:
+            not_accepted(request, ["reason"])
             return problem("That reason is too long", exc.message, 400)
         except (BadLink, Conflict) as exc:
             return bad_link(request, exc)
@@ -207,6 +215,7 @@ def router(ctx: BotContext) -> APIRouter:
                 view = await run_in_threadpool(final.view_final, core, token)
             except BadLink as gone:
                 return bad_link(request, gone)
+            not_accepted(request, ["note"])
             return final_page(request, token, view, note, exc.message, 400)
         except (BadLink, Conflict) as exc:
             return bad_link(request, exc)
@@ -309,6 +318,7 @@ def router(ctx: BotContext) -> APIRouter:
             errors = {}
             for error in exc.errors():
                 errors.setdefault(str(error["loc"][0]), forms.message(error))
+            not_accepted(request, errors)
             return referral_page(request, code, referrer, values, errors, 400)
         try:
             await run_in_threadpool(referrals.record_referral, core, code, form)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from storage import models as m
+from tests.conftest import MIA, SAM
+from tests.reliability.security_helpers import captured_logs, refusal_lines
+from tests.slack.conftest import wait_until
 from tests.core.helpers import outbox, rows
 from tests.intake.conftest import csrf_of, final_path, path_of, sent_ask
+from workflows import referrals, stories
 from workflows.states import AskState, AskType, StoryState
 
 GOOD = {"goal": "Close faster", "change": "Automated reconciliations", "result": "Close takes 2 days, not 5",
@@ -191,3 +195,32 @@ def test_withdrawal_retires_placements_and_tells_marketing(web, ctx, engine):
 def test_unknown_consent_link_is_a_friendly_404(web):
     page = web.get("/consent/not-a-real-token")
     assert page.status_code == 404 and "This consent link is not valid" in page.text
+
+
+def test_every_answer_a_customer_must_correct_logs_which_fields_and_never_what_was_typed(web, ctx, engine):
+    """Intake form, No thanks, the final version's note and the referral form: one line each saying why."""
+    typed = "Dana's private words"
+    _, path, csrf = open_form(web, ctx.core)
+    with captured_logs([]) as logs:
+        answers = {"intake": web.post(path, data={**GOOD, "csrf": csrf, "body": typed, "signer_email": "nope"})}
+        answers["no thanks"] = web.post(f"{path}/decline", data={"csrf": csrf, "reason": typed * 40})
+        assert web.post(path, data={**GOOD, "csrf": csrf}).status_code == 303
+        stories.approve(ctx.core, MIA, rows(engine, m.Story)[0].id)
+        final = web.get(final_path(engine))
+        answers["final note"] = web.post(f"{final_path(engine)}/changes", data={"csrf": csrf_of(final.text),
+                                                                              "note": " "})
+        code = referrals.referral_link(ctx.core, SAM, "dana@acme.test").code
+        page = web.get(f"/r/{code}")
+        answers["referral"] = web.post(f"/r/{code}", data={"company": typed, "contact_name": "",
+                                                           "contact_email": "nope", "csrf": csrf_of(page.text)})
+        ids = [r.headers["x-request-id"] for r in answers.values()]
+        # each answer's line is written once it has been sent
+        wait_until(lambda: all(refusal_lines(logs.getvalue(), ids).values()), what="a log line for each answer")
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 400)
+    lines = refusal_lines(logs.getvalue(), ids)
+    said = {name: lines[r.headers["x-request-id"]] for name, r in answers.items()}
+    assert all(len(found) == 1 and found[0][0] == "INFO" for found in said.values()), said
+    assert {name: found[0][1].partition(" refused: ")[2] for name, found in said.items()} == {
+        "intake": "answers not accepted: signer_email", "no thanks": "answers not accepted: reason",
+        "final note": "answers not accepted: note", "referral": "answers not accepted: contact_email, contact_name"}
+    assert "private words" not in logs.getvalue() and "nope" not in logs.getvalue()
