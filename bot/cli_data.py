@@ -186,5 +186,6 @@ def placements_cmd(story: int = typer.Option(None, "--story", help="Only this st
         cli.console.print("No placements yet.")
     for row in found:
         p = row.placement
-        cli.console.print(escape(f"{row.clicks:>6,} clicks  story {p.story_id}  {p.channel.value:<11} {p.state.value:<7} "
+        cli.console.print(escape(f"{row.clicks:>6,} clicks  story {p.story_id} ({row.account})  {p.channel.value:<11} "
+                                 f"{p.state.value:<7} "
                                  f"{row.short_link or '-'} → {p.url}"), soft_wrap=True)

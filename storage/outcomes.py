@@ -39,16 +39,18 @@ def placement_by_code(session: Session, code: str) -> m.Placement | None:
     return session.scalars(select(m.Placement).where(m.Placement.code == code)).first()
 
 
-def clicks_per_placement(session: Session, story_id: int | None = None) -> list[tuple[m.Placement, int]]:
-    """Live and retired placements with their click counts, most clicked first."""
+def clicks_per_placement(session: Session, story_id: int | None = None) -> list[tuple[m.Placement, str, int]]:
+    """Live and retired placements with their account's name and click counts, most clicked first."""
     counted = (select(m.PlacementClick.placement_id, func.count().label("n"))
                .group_by(m.PlacementClick.placement_id).subquery())
-    stmt = (select(m.Placement, func.coalesce(counted.c.n, 0))
+    stmt = (select(m.Placement, m.Account.name, func.coalesce(counted.c.n, 0))
+            .join(m.Story, m.Story.id == m.Placement.story_id)
+            .join(m.Account, m.Account.id == m.Story.account_id)
             .outerjoin(counted, counted.c.placement_id == m.Placement.id)
             .order_by(func.coalesce(counted.c.n, 0).desc(), m.Placement.id))
     if story_id is not None:
         stmt = stmt.where(m.Placement.story_id == story_id)
-    return [(placement, int(n)) for placement, n in session.execute(stmt)]
+    return [(placement, account, int(n)) for placement, account, n in session.execute(stmt)]
 
 
 def count_click(session: Session, code: str, now: datetime) -> str | None:

@@ -27,6 +27,7 @@ def follow(core: Core, code: str, count: bool) -> str | None:
 @dataclass
 class PlacementClicks:
     placement: m.Placement
+    account: str  # the name of the customer whose story it places
     short_link: str
     clicks: int
 
@@ -35,4 +36,5 @@ def clicks_per_placement(core: Core, story_id: int | None = None) -> list[Placem
     """Every placement with its short link and counted clicks, most clicked first (what marketing sees)."""
     with core.unit(read_only=True) as unit:
         found = oq.clicks_per_placement(unit.repo.session, story_id)
-    return [PlacementClicks(p, short_link(core.config.public_url, p.code) if p.code else "", n) for p, n in found]
+    return [PlacementClicks(p, account, short_link(core.config.public_url, p.code) if p.code else "", n)
+            for p, account, n in found]

@@ -198,7 +198,7 @@ def _show_placements(core: Core, actor: Actor, _: TextInput) -> PlacementsShown:
     """Each placement's short link and the clicks counted on it, most clicked first."""
     found = clicks.clicks_per_placement(core)
     lines = [f"• {p.clicks:,} click{'' if p.clicks == 1 else 's'}: {p.short_link or 'no short link'} "
-             f"({label(p.placement.channel)}, story {p.placement.story_id}, {p.placement.state.value}) "
+             f"({p.account}, story {p.placement.story_id}, {label(p.placement.channel)}, {p.placement.state.value}) "
              f"opens {p.placement.url}" for p in found[:PLACEMENTS_SHOWN]]
     more = [f"and {len(found) - PLACEMENTS_SHOWN} more"] if len(found) > PLACEMENTS_SHOWN else []
     heading = "Clicks per placement, most clicked first:" if found else "No placements yet."

@@ -94,7 +94,7 @@ def test_marketing_lists_clicks_per_placement_from_the_command_line(core, engine
     monkeypatch.setattr(cli, "_context", lambda: BotContext(settings=Settings(_env_file=None), core=core))
     result = CliRunner().invoke(cli.app, ["placements"])
     assert result.exit_code == 0, result.output
-    assert "3 clicks  story 1  website" in result.output and f"/p/{code} → https://example.com/customers/acme" \
+    assert "3 clicks  story 1 (Acme Corp)  website" in result.output and f"/p/{code} → https://example.com/customers/acme" \
         in result.output
 
 
@@ -106,7 +106,7 @@ def test_marketing_sees_clicks_per_placement_in_chat_and_sellers_are_refused(cor
     shown = ix.dispatch(core, MIA, "placements", {"text": ""})
     assert shown.message.splitlines() == [
         "Clicks per placement, most clicked first:",
-        f"• 1 click: {done.short_link} (Website, story {done.placement.story_id}, live) "
+        f"• 1 click: {done.short_link} (Acme Corp, story {done.placement.story_id}, Website, live) "
         "opens https://example.com/customers/acme"]
     assert [(p.short_link, p.clicks) for p in shown.placements] == [(done.short_link, 1)]
     with pytest.raises(NotAllowed, match="see clicks per placement"):
