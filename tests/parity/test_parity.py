@@ -1,8 +1,8 @@
 """Every case of the spec, done in Slack and in Teams: the same words shown, the same state stored and
 the same card left for everyone.
 
-One bot serves both platforms over one database; each run starts from a clean database and the same
-world, built through the core.
+One bot serves both platforms over one database, SQLite and then PostgreSQL; each run starts from a clean
+database and the same world, built through the core.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.emulators.slack_api import SlackEmulator
 from tests.emulators.teams_connector import FakeBotConnector
 from tests.parity.drivers import SlackDriver, TeamsDriver
 from tests.parity.spec import CASES, Case
-from tests.reliability.security_helpers import CONFIG, World, settings
+from tests.reliability.security_helpers import CONFIG, World, clear, settings
 from tests.slack.conftest import PEOPLE as SLACK_PEOPLE, wait_until
 from tests.teams.conftest import PEOPLE as TEAMS_PEOPLE
 from tests.teams.people import Person
@@ -35,11 +35,12 @@ STAMP = re.compile(r" on \d{1,2} \w{3} \d{4} \d{2}:\d{2}( \w+)?")
 
 
 @contextmanager
-def serve(tmp_path):
+def serve(db_url: str):
     with SlackEmulator() as emu, FakeBotConnector() as connector:
         for user_id, (email, name) in {**SLACK_PEOPLE, "U0SUCCESS2": ("olu@example.com", "Olu Other")}.items():
             emu.add_user(user_id, email=email, real_name=name)
-        ctx = build_context(settings(f"sqlite:///{tmp_path / 'bot.db'}", emu.base_url), parse_config(PARITY_CONFIG))
+        ctx = build_context(settings(db_url, emu.base_url), parse_config(PARITY_CONFIG))
+        clear(ctx.core.engine)  # rows other tests left in a shared database must not be delivered here
         with run_asgi(create_app(ctx)) as url, ta.TeamsRequester(url) as requester:
             world = World(url, ctx, emu, connector)
             people = {who: Person(NAMES[who], *ids, requester, connector)
@@ -49,8 +50,9 @@ def serve(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("parity")) as (world, people):
+def both(db_url):
+    """One bot for both platforms, on each database in turn."""
+    with serve(db_url) as (world, people):
         world.install_teams()
         yield world, people
 

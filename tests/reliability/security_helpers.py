@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, SQLModel, select
 
 from bot.context import BotContext
@@ -54,10 +54,14 @@ def settings(db_url: str, slack_url: str, **extra) -> Settings:
 
 
 def clear(engine, keep: str = "") -> None:
+    """Empty every table but `keep`; ids start at 1 again on both engines (as SQLite does by itself)."""
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
             if table.name != keep:
                 conn.execute(table.delete())
+                if engine.dialect.name == "postgresql" and "id" in table.c:
+                    conn.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), 1, false)"),
+                                 {"table": table.name})
 
 
 @dataclass
