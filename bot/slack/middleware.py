@@ -172,9 +172,8 @@ def _later(coro) -> None:
 def modal_answer(body: dict, error: Exception, text: str) -> dict:
     """response_action for a failed view submission: an error on the field at fault, else a notice."""
     view = body.get("view") or {}
-    block = modals.field_block(view, error.field if isinstance(error, InvalidInput) else "")
-    if block is None:  # keep the modal and what was typed; the person can try again
-        block = next((b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None)
+    # A problem with no field of its own goes under the first input: the modal and what was typed stay.
+    block = modals.field_block(view, error.field if isinstance(error, InvalidInput) else "", or_first=True)
     if block is None:
         return {"response_action": "update", "view": modals.notice("Not done", text).to_dict()}
     return {"response_action": "errors", "errors": {block: text}}

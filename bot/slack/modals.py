@@ -166,10 +166,11 @@ def working(title: str) -> dict:
     return notice(title, "Working on it…").to_dict()
 
 
-def field_block(view: dict, field: str) -> str | None:
-    """The input block of the view holding a core field, if it has one."""
+def field_block(view: dict, field: str, or_first: bool = False) -> str | None:
+    """The input block of the view holding a core field, if it has one (else its first input, if asked)."""
     inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
-    return block_for_field(field, inputs) if field else None
+    block = block_for_field(field, inputs) if field else None
+    return block or (inputs[0] if or_first and inputs else None)
 
 
 _TYPED = {"static_select": ("selected_option", "initial_option"),

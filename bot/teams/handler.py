@@ -350,8 +350,9 @@ class AdvocacyTeams:
         await ackfirst.later()
         try:
             await asyncio.to_thread(interactions.dispatch, self.core, actor, "win", raw)
-        except AlreadyDone:
-            return  # a repeated submission: the first one recorded the win
+        except AlreadyDone:  # a repeated submission: the first one recorded the win, nobody needs telling
+            log.info("teams win by %s was already recorded", actor.user_id)
+            return
         except Exception as error:
             if isinstance(error, DomainError):
                 log.info("teams win by %s refused after the answer: %s", actor.user_id, error.message)

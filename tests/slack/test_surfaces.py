@@ -13,6 +13,7 @@ from tests.emulators.slack_requests import find_button
 from tests.slack.conftest import (APPR, NOMS, WINS, blocks_text, ephemeral_texts, flag_win, message_saying,
                                   message_titled, opened_view, submit, wait_until)
 from workflows import closeloop
+from workflows import interactions as ix
 from workflows.cards import notice
 from workflows.effects import Button, Effect
 from workflows.states import NominationState, StoryState, WinSource
@@ -246,3 +247,14 @@ def test_detractor_feedback_is_resolved_from_the_owners_direct_message(slack, em
     done = submit(slack, emu, "U0SUCCESS", view, note="Fixed the export job and called them back").json()
     assert "Resolved." in blocks_text(done["view"]["blocks"])
     assert bot.rows(m.CloseLoopItem)[0].note == "Fixed the export job and called them back"
+
+
+def test_a_form_about_an_item_it_can_no_longer_name_stays_open_with_the_problem_under_its_first_field(slack, emu, bot):
+    to_review(bot.ctx.core)
+    card = message_titled(emu, APPR, "Story for review")
+    slack.block_action("U0MARKET", "review.changes", message=card, channel_id=APPR)
+    view = opened_view(emu, callback_id="review.changes")
+    meta = json.loads(view["private_metadata"])
+    stale = {**view, "private_metadata": json.dumps({**meta, "id": "not-a-story"})}
+    answer = submit(slack, emu, "U0MARKET", stale, reason="Add the team size").json()
+    assert answer == {"response_action": "errors", "errors": {"reason": ix.STALE}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import logging
 
 from sqlmodel import Session, select
 
@@ -206,14 +206,16 @@ def test_digest_command_shows_this_month_with_its_chart(teams):
     assert "Period 'someday' is not one I know" in texts(card_of(bad))
 
 
-def test_a_redelivered_flag_records_the_win_once(teams, engine):
+def test_a_redelivered_flag_records_the_win_once(teams, engine, caplog):
+    caplog.set_level(logging.INFO, logger="bot.teams.handler")
     text = "Proseware saved two days a month"
     submit = ta.message_action_submit("flagWin", {"account_name": "Proseware", "story": text, "outcome_type": "other"},
                                       text, teams.connector.service_url, user=teams.sam.user)
     assert dialog_message(teams.sam.post(submit)) == RECORDING  # answered at once; recorded after the answer
     wait_until(lambda: rows(engine, m.Win), what="the win")
     assert dialog_message(teams.sam.post(submit)) == RECORDING
-    time.sleep(0.3)
+    wait_until(lambda: [r for r in caplog.records if r.getMessage().endswith("was already recorded")],
+               what="the repeated submission's work")
     assert len(rows(engine, m.Win)) == 1
     assert not [c for c in teams.connector.calls() if c.path.endswith("/v3/conversations")]  # nothing to tell
 
