@@ -7,18 +7,23 @@ request has been waiting for QUIET seconds, or after HOLD seconds at most, so a 
 acknowledged at the pace of an app that does nothing else and its work follows at once.
 
 The gate of the request being handled is in a context variable, which the tasks a request starts
-inherit; code running outside a chat request has no gate and never waits.
+inherit; code running outside a chat request has no gate and never waits. When the server stops,
+the gate lets every waiting piece of work go at once and the server waits for them (`drain`): what
+a person was told is under way is done, not cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from typing import Callable
 
 QUIET = 0.02  # no request waiting for this long: the burst is over
 HOLD = 1.0  # work never waits longer than this (a trigger id lives 3 s)
+
+log = logging.getLogger(__name__)
 
 
 class AckFirst:
@@ -28,8 +33,10 @@ class AckFirst:
         self.quiet, self.hold = quiet, hold
         self.waiting = 0
         self._last_answer = 0.0
-        self._turns: list[asyncio.Future] = []
+        self._turns: dict[asyncio.Future, None] = {}  # in the order they asked
         self._check: asyncio.TimerHandle | None = None
+        self._closing = False
+        self.working: set[asyncio.Task] = set()  # the work that followed an acknowledgement, until done
 
     def arrived(self) -> Callable[[], None]:
         """Count a request as waiting; the returned function marks it answered (once)."""
@@ -52,15 +59,39 @@ class AckFirst:
 
     async def turn(self) -> None:
         """Wait until no request is waiting for its answer (at most `hold` seconds)."""
-        if self.idle():
+        if self._closing or self.idle():
             return
         loop = asyncio.get_running_loop()
         turn = loop.create_future()
-        self._turns.append(turn)
-        loop.call_later(self.hold, _release, turn)
+        self._turns[turn] = None
+        loop.call_later(self.hold, self._expire, turn)
         if self.waiting == 0:
             self._schedule(self.quiet)
         await turn
+
+    async def after_answer(self) -> None:
+        """`turn()` for work that follows an acknowledgement, which the server then waits for when stopping."""
+        task = asyncio.current_task()
+        if task is not None and task not in self.working:
+            self.working.add(task)
+            task.add_done_callback(self.working.discard)
+        await self.turn()
+
+    async def drain(self, timeout: float) -> None:
+        """Stopping: let all work go now and wait (at most `timeout` seconds) for what followed an answer."""
+        self._closing = True
+        for turn in list(self._turns):
+            self._expire(turn)
+        await asyncio.sleep(0)  # work started just before this call reaches its turn and is counted
+        busy = self.working - {asyncio.current_task()}
+        if busy:
+            _, left = await asyncio.wait(busy, timeout=timeout)
+            if left:
+                log.warning("stopping with %d piece(s) of work after an answer unfinished", len(left))
+
+    def _expire(self, turn: asyncio.Future) -> None:
+        self._turns.pop(turn, None)
+        _release(turn)
 
     def _schedule(self, delay: float) -> None:
         if self._check is None:
@@ -74,7 +105,7 @@ class AckFirst:
         if left > 0:
             self._schedule(left)
             return
-        turns, self._turns = self._turns, []
+        turns, self._turns = self._turns, {}
         for turn in turns:
             _release(turn)
 
@@ -91,4 +122,4 @@ async def later() -> None:
     """Wait for the turn of work that follows an acknowledgement (no wait outside a chat request)."""
     gate = current.get()
     if gate is not None:
-        await gate.turn()
+        await gate.after_answer()

@@ -72,6 +72,16 @@ class OutboxWorker:
         metrics.OUTBOX_AGE.set(age)
         return sum(results)
 
+    async def last_round(self, timeout: float) -> None:
+        """Stopping: deliver what is due, for `timeout` seconds at most (the rest goes out at the next start)."""
+        try:
+            await asyncio.wait_for(self.run_once(), max(timeout, 0.1))
+        except asyncio.TimeoutError:
+            log.warning("stopped before the outbox was delivered; the rest goes out at the next start")
+        except Exception as exc:
+            log.warning("the outbox's last round failed (%s); the rest goes out at the next start",
+                        type(exc).__name__)
+
     async def run_forever(self, poll_seconds: float) -> None:
         while True:
             try:

@@ -83,6 +83,9 @@ SURFACES: list[Callable[[FastAPI, BotContext], None]] = [
 ]
 
 
+# stopping, the server waits this long for work that follows an answer (well within a 30 s grace period)
+DRAIN_SECONDS = 10.0
+
 # inbound chat requests whose answer time is the platform's ack (Slack's is observed by its handler)
 ACK_ROUTES = {TEAMS_PATH: "teams"}
 
@@ -183,12 +186,17 @@ def create_app(ctx: BotContext) -> FastAPI:
     async def lifespan(_app: FastAPI):
         worker = OutboxWorker(ctx.core.engine, ctx.senders, ctx.core.clock,
                               lease=timedelta(seconds=ctx.settings.outbox_lease_seconds), turn=ctx.acks.turn)
-        tasks = [asyncio.create_task(worker.run_forever(ctx.settings.outbox_poll_seconds))]
-        tasks += [asyncio.create_task(start()) for start in ctx.background]
+        delivering = asyncio.create_task(worker.run_forever(ctx.settings.outbox_poll_seconds))
+        others = [asyncio.create_task(start()) for start in ctx.background]
         yield
-        for task in tasks:
+        stop_by = time.monotonic() + DRAIN_SECONDS
+        await ctx.acks.drain(DRAIN_SECONDS)  # what people were told is under way is finished first,
+        delivering.cancel()
+        await asyncio.gather(delivering, return_exceptions=True)
+        await worker.last_round(stop_by - time.monotonic())  # and what it posted is delivered
+        for task in others:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
 
     app = FastAPI(title="Advocacy bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx

@@ -49,9 +49,9 @@ RECORDING = ("Recording the win: it will be announced in the wins channel. If it
              "I will tell you in our chat.")
 
 
-def event_key(ctx: TurnInfo, item_id: str | None = None) -> str:
-    """A Teams message or activity id made unique across conversations (ids are only unique within one)."""
-    return f"teams:{item_id or ctx.activity_id}@{ctx.conversation_id.split(';', 1)[0]}"[:200]
+def event_key(ctx: TurnInfo) -> str:
+    """A Teams activity id made unique across conversations (ids are only unique within one)."""
+    return f"teams:{ctx.activity_id}@{ctx.conversation_id.split(';', 1)[0]}"[:200]
 
 
 def html_text(content: str) -> str:
@@ -321,21 +321,23 @@ class AdvocacyTeams:
     async def on_flag_fetch(self, context: TurnContext, _state: TurnState,
                             action: MessagingExtensionAction) -> TaskModuleResponse:
         """More actions (…) → Flag as customer win: the form, prefilled with the message."""
-        await self._turn(context)
+        ctx = await self._turn(context)
         payload = action.message_payload
         story = html_text(str(payload.body.content or "")) if payload and payload.body else ""
         form = interactions.blank_form("win", {"story": story})
-        return dialog(form.title, render.form_card(form, {}))
+        return dialog(form.title, render.form_card(form, self._origin(ctx)))
 
     async def on_flag_submit(self, context: TurnContext, _state: TurnState,
                              action: MessagingExtensionAction) -> TaskModuleResponse:
         """The form is checked and answered at once; the win is recorded after the answer (its posts say
-        so in the wins channel) and the person is messaged if it cannot be."""
+        so in the wins channel) and the person is messaged if it cannot be.
+
+        Like a Slack modal, each opened form records one win: two people flagging one message record
+        theirs; the same form submitted again (or redelivered) records nothing more."""
         ctx = await self._turn(context)
         payload = action.message_payload
-        event = event_key(ctx, f"message:{payload.id}" if payload and payload.id else None)
         link = str(payload.link_to_message or "") if payload else ""
-        raw = {**_raw(action.data), "source": WinSource.TEAMS, "source_link": link[:1000], "event_key": event}
+        raw = {"event_key": event_key(ctx), **_raw(action.data), "source": WinSource.TEAMS, "source_link": link[:1000]}
         actor = await self._actor(ctx)
         try:
             interactions.accept(self.core, actor, "win", raw)  # the role and the fields: no database work

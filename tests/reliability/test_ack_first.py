@@ -63,3 +63,40 @@ def test_outside_a_chat_request_nothing_waits():
         return time.monotonic() - started
 
     assert asyncio.run(scenario()) < 0.01
+
+
+def test_work_let_go_by_the_hold_is_not_kept_while_requests_keep_overlapping():
+    async def scenario():
+        gate = AckFirst(quiet=0.02, hold=0.001)
+        answer = gate.arrived()
+        for _ in range(500):  # one request always waiting; each piece of work goes when the hold ends
+            following = gate.arrived()
+            answer()
+            answer = following
+            await gate.turn()
+        return len(gate._turns)
+
+    assert asyncio.run(scenario()) == 0
+
+
+def test_stopping_lets_waiting_work_go_and_waits_for_it():
+    async def scenario():
+        gate = AckFirst(quiet=0.05, hold=30)
+        ackfirst.current.set(gate)
+        gate.arrived()  # never answered: only stopping lets the work go
+        done: list[str] = []
+
+        async def work():
+            await ackfirst.later()
+            await asyncio.sleep(0.05)
+            done.append("work")
+
+        task = asyncio.ensure_future(work())
+        await asyncio.sleep(0.01)
+        started = time.monotonic()
+        await gate.drain(timeout=5)
+        await gate.turn()  # and work asked for afterwards goes at once
+        return done, time.monotonic() - started, task.done()
+
+    done, took, finished = asyncio.run(scenario())
+    assert done == ["work"] and finished and took < 1

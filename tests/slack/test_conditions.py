@@ -216,6 +216,21 @@ def test_an_unexpected_failure_is_explained_ephemerally_and_logged(slack, emu, c
     assert any("slack command /win by U0SUCCESS in team T0TEAM failed" in r.getMessage() for r in caplog.records)
 
 
+def test_an_outcome_that_cannot_be_shown_is_logged_in_one_line_without_its_words(slack, emu, bot, caplog):
+    view = win_view(slack, emu)
+    emu.fail_next("views.update", status=200, error="not_found")  # the person closed the modal
+    emu.fail_next("chat.postMessage", status=200, error="user_disabled")  # and cannot be messaged either
+    with caplog.at_level(logging.INFO):
+        slack.view_submission("U0SUCCESS", view["callback_id"], form(view, account="new:Northwind Traders",
+                                                                     story="Saved time"), view=view, view_id=view["id"])
+        wait_until(lambda: [r for r in caplog.records if r.getMessage().startswith("could not tell")],
+                   what="the line saying the person could not be told")
+    [line] = [r for r in caplog.records if r.getMessage().startswith("could not tell")]
+    assert line.getMessage() == "could not tell U0SUCCESS (SlackApiError)" and not line.exc_info
+    assert not [r for r in caplog.records if "Northwind" in r.getMessage()]
+    assert len(bot.rows(m.Win)) == 1  # the win itself was recorded
+
+
 def test_bad_input_is_shown_on_the_field_at_fault_and_nothing_is_stored(slack, emu, bot):
     view = win_view(slack, emu)
     answer = submit(slack, emu, "U0SUCCESS", view, account="new:Acme", story="Saved time",

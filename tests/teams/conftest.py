@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -92,15 +94,22 @@ def teams_config():
     return parse_config(TEAMS_CONFIG)
 
 
-@pytest.fixture
-def teams(engine, bot_connector, teams_config):
+@contextmanager
+def serving(engine, bot_connector: FakeBotConnector, config) -> Iterator[Teams]:
+    """The bot serving Teams, and the test people talking to it, until the block ends (the server stops)."""
     bot_connector.reset()
     for name, (teams_id, aad, email) in PEOPLE.items():
         bot_connector.add_user(teams_id, name.title(), aad, email=email, tenant_id=ta.TENANT_ID)
     settings = Settings(_env_file=None, teams_app_id="", teams_tenant_id="", scheduler=False,
                         outbox_poll_seconds=0.05)
-    ctx = BotContext(settings=settings, core=Core(engine, teams_config, secret="test-secret", chart=digest_chart))
+    ctx = BotContext(settings=settings, core=Core(engine, config, secret="test-secret", chart=digest_chart))
     with run_asgi(create_app(ctx)) as url, ta.TeamsRequester(url) as requester:
         people = {name: Person(name.title(), teams_id, aad, email, requester, bot_connector)
                   for name, (teams_id, aad, email) in PEOPLE.items()}
         yield Teams(ctx, bot_connector, people)
+
+
+@pytest.fixture
+def teams(engine, bot_connector, teams_config):
+    with serving(engine, bot_connector, teams_config) as world:
+        yield world

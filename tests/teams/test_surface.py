@@ -9,11 +9,12 @@ from sqlmodel import Session, select
 
 from storage import models as m
 from bot.teams.handler import RECORDING
+from bot.teams.render import FLAG_WIN_COMMAND
 from tests.core.helpers import rows, to_review
 from tests.emulators import teams_activities as ta
 from tests.teams.conftest import APPROVALS, NOMS, SAM_AAD, WINS
-from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, invoke_card, invoke_message,
-                                texts, told_on)
+from tests.teams.people import (buttons, card_of, dialog_card, dialog_message, fill, find_action, invoke_card,
+                                invoke_message, texts, told_on)
 from tests.slack.conftest import wait_until
 from workflows.states import AskState, NominationState, StoryState
 
@@ -281,3 +282,19 @@ def test_campaign_command_is_refused_without_the_role(teams, engine):
     [refused] = teams.posts(ta.PERSONAL_CONVERSATION_ID)
     assert "can plan ask campaigns" in texts(card_of(refused)) and not buttons(card_of(refused))
     assert rows(engine, m.ReviewCampaign) == []
+
+
+def test_two_people_flagging_one_message_record_a_win_each_as_in_slack(teams, engine):
+    text = "Proseware renewed for three years"
+    message = ta.message_action_fetch(FLAG_WIN_COMMAND, text, teams.connector.service_url, user=teams.sam.user)
+    for person, account in ((teams.sam, "Proseware"), (teams.mia, "Contoso")):
+        opened = {**message, "id": f"fetch-{person.name}", "from": person.user}
+        action, inputs = find_action(dialog_card(person.post(opened)), "Flag win")
+        submit = ta.message_action_submit(FLAG_WIN_COMMAND, fill(action, inputs, {"account_name": account}), text,
+                                          teams.connector.service_url, user=person.user)
+        submit["value"]["messagePayload"] = message["value"]["messagePayload"]  # the same message
+        assert dialog_message(person.post(submit)) == RECORDING
+        assert dialog_message(person.post(submit)) == RECORDING  # a second click on the same form
+    wins = wait_until(lambda: rows(engine, m.Win) if len(rows(engine, m.Win)) == 2 else None, what="both wins")
+    assert sorted((w.flagged_by_name, w.story) for w in wins) == [("Mia", text), ("Sam", text)]
+    wait_until(lambda: len(teams.connector.activities(WINS)) == 2, what="both announced")
