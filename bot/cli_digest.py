@@ -48,7 +48,8 @@ def send(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
     from bot.cli import _context
     from workflows.digest import post_digest
 
-    core = _context().core
+    ctx = _context()
+    core = ctx.core
     try:
         chosen = parse_period(period, core.config.tz)
         if not chosen.is_complete(core.now()) and not again:
@@ -57,6 +58,21 @@ def send(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
         posted = post_digest(core, chosen, f"cli:{getpass.getuser()}", digest_chart, again=again)
     except DomainError as exc:
         raise _fail(exc) from None
-    where = ", ".join(f"{p} {core.config.channel(p, 'digest')}" for p in core.config.platforms_for("digest"))
+    platforms = core.config.platforms_for("digest")
+    where = ", ".join(f"{p} {core.config.channel(p, 'digest')}" for p in platforms)
     typer.echo(f"Queued the {chosen.label} digest for {where} ({posted.outbox_rows} message(s), run "
                f"{posted.run_key}). A running `advocacy-bot serve` delivers it.")
+    for platform in platforms:
+        if not _can_post(ctx.settings, platform):
+            typer.echo(f"Note: {NEEDS[platform]} is not set here: only a `serve` that has it delivers the {platform} "
+                       "post.")
+
+
+NEEDS = {"slack": "SLACK_BOT_TOKEN", "teams": "TEAMS_APP_ID"}  # what posting to each platform needs
+
+
+def _can_post(settings, platform: str) -> bool:
+    """Whether this environment holds what posting to the platform needs."""
+    if platform == "slack":
+        return bool(settings.slack_bot_token.get_secret_value().strip())
+    return bool(settings.teams_app_id.strip())

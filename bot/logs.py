@@ -47,6 +47,13 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# Libraries that log what they send and receive (messages, forms, customer words) at DEBUG, and the
+# scheduler, which logs every job it adds and runs: never below these levels, whatever LOG_LEVEL says.
+QUIETER = {"slack_sdk": logging.INFO, "slack_bolt": logging.INFO, "microsoft_agents": logging.INFO,
+           "msal": logging.INFO, "httpx": logging.INFO, "httpcore": logging.INFO, "aiohttp": logging.INFO,
+           "urllib3": logging.INFO, "apscheduler": logging.WARNING}
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
@@ -55,3 +62,5 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name, floor in QUIETER.items():
+        logging.getLogger(name).setLevel(max(floor, root.level))

@@ -88,10 +88,13 @@ def check_fatigue(unit: Unit, account: m.Account, ask_type: AskType) -> None:
 def compose_ask_text(unit: Unit, ask_type: AskType, account: m.Account, contact: m.Contact | None,
                      win: m.Win | None, link: str, sender: str) -> str:
     config = unit.core.config
-    outcome = (metric_text(win.metric_value, win.metric_unit) or label(win.outcome_type).lower()) if win else \
-        "the results you reached"
-    text = config.template(ask_type).format(contact=contact.name.split()[0] if contact else "there",
-                                            company=account.name, outcome=outcome, link=link, sender=sender)
+    template = config.template(ask_type)
+    if win:
+        outcome = metric_text(win.metric_value, win.metric_unit) or label(win.outcome_type).lower()
+    else:  # an ask with no win behind it (a review campaign): no outcome to name in brackets
+        outcome, template = "the results you reached", template.replace(" ({outcome})", "")
+    text = template.format(contact=contact.name.split()[0] if contact else "there",
+                           company=account.name, outcome=outcome, link=link, sender=sender)
     if ask_type in config.review_gating.public_review_types:
         text = f"{text.rstrip()}\n{config.review_gating.incentive_disclosure}"
     return text.strip()

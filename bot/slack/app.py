@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.respond.internals import _build_message
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -38,6 +39,18 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 API_TIMEOUT = 10.0
+TOKEN_SKIPPED = warning_client_prioritized_and_token_skipped()
+
+
+class _OneToken(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that it goes unused: it is the
+    token the client already holds, so the warning only alarms operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != TOKEN_SKIPPED
+
+
+_one_token = _OneToken()
 
 
 def build_app(ctx: BotContext) -> AsyncApp:
@@ -50,6 +63,7 @@ def build_app(ctx: BotContext) -> AsyncApp:
     socket_mode = bool(settings.slack_app_token.get_secret_value())
     client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
                             timeout=API_TIMEOUT)
+    logging.getLogger("slack_bolt").addFilter(_one_token)  # added once: the same filter is not added twice
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value(),
                    request_verification_enabled=not socket_mode, process_before_response=False,
                    logger=logging.getLogger("slack_bolt"), name="advocacy-bot")

@@ -94,6 +94,9 @@ def test_the_command_plans_then_sends_and_writes_the_invitations(env):  # noqa: 
     assert sent.exit_code == 0, sent.output
     invitations = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(invitations) == 3 and all("The thank-you is a donation to charity." in i["text"] for i in invitations)
+    # no win behind a campaign's ask: app.yaml's review text reads without the outcome in brackets
+    assert all(", thank you for the results your team reached. Would you share an honest review" in i["text"]
+               for i in invitations)
     assert all(i["link"].startswith("http://localhost:3000/intake/") for i in invitations)
 
 

@@ -51,3 +51,21 @@ def test_failures_leak_no_secret_into_logs_or_answers(fresh):
     requests = [line for line in lines if line["name"] == "bot.server"]
     assert requests and all(line["request_id"] for line in requests), "a request log line without request_id"
     assert {"time", "level", "name", "message"} <= set(lines[0])
+
+
+def test_customer_words_stay_out_of_the_logs_even_at_debug(fresh):
+    words = "Northwind halved month-end close, said Dana"
+    with captured_logs(fresh.ctx.settings.secrets()) as logs:
+        with fresh.slack() as slack:
+            slack.slash_command("/win", text=words, user_id="U0SUCCESS")  # the form opens holding the words
+            wait_until(lambda: fresh.slack_api.calls("views.open"), what="the win form")
+        flag(fresh.ctx.core, account="Northwind Traders", story=words)  # posted to Slack by the outbox
+        wait_until(lambda: [c for c in fresh.slack_api.calls("chat.postMessage") if "Northwind" in str(c.args)],
+                   what="the win announced")
+        with ta.TeamsRequester(fresh.url) as requester:
+            fresh.person("sam", requester).say(f"win {words}", personal=True)  # answered with the form
+            wait_until(lambda: [a for a in fresh.connector.calls() if "Northwind" in str(a.json)],
+                       what="the Teams form")
+    output = logs.getvalue()
+    assert "DEBUG" in output  # the bot's own detail is there
+    assert "Northwind" not in output and "Dana" not in output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from bot.server import build_context, create_app
@@ -41,3 +43,12 @@ def test_socket_mode_connects_out_through_slack_api_url_and_serves_no_route(tmp_
             assert httpx.post(f"{url}/slack/events", content=b"{}").status_code in (404, 405)
             opened = emu.wait_for("apps.connections.open")[0]
     assert opened.headers["authorization"] == "Bearer xapp-1-A0APP-test"
+
+
+def test_a_token_in_the_environment_raises_no_warning_at_start(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")  # how operators set it; Bolt reads it too
+    with SlackEmulator() as emu, caplog.at_level(logging.INFO):
+        ctx = build_context(settings(emu, f"sqlite:///{tmp_path / 'env.db'}"), parse_config(TEST_CONFIG))
+        create_app(ctx)
+    assert ctx.surfaces["slack"].startswith("on")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
