@@ -18,6 +18,12 @@ def deal(session: Session, opportunity_id: str) -> m.Deal | None:
     return session.scalars(select(m.Deal).where(m.Deal.opportunity_id == opportunity_id)).first()
 
 
+def known_opportunity(session: Session, opportunity_id: str) -> bool:
+    """Whether the CRM sent this opportunity or a story was used in it."""
+    return any(session.scalars(select(model.id).where(model.opportunity_id == opportunity_id).limit(1)).first()
+               for model in (m.Deal, m.DealUsage))
+
+
 def open_deals(session: Session, people: Iterable[str], limit: int = 10) -> list[tuple[str, str, float, int]]:
     """Opportunities a person recorded proof for, or owns, that are not closed yet, newest first:
     (opportunity id, name, amount, stories used)."""

@@ -13,7 +13,7 @@ from storage import outcomes as oq
 from workflows.actors import Actor, require_role
 from workflows.config import Deals as DealsConfig
 from workflows.core import Core, Unit
-from workflows.errors import Conflict, InvalidInput
+from workflows.errors import Conflict, InvalidInput, NotFound
 from workflows.guards import load
 from workflows.outcome import Outcome
 from workflows.states import (USABLE_STORY, ConsentChannel, DealOutcome, PlacementChannel, RecognitionKind, Role,
@@ -231,6 +231,9 @@ def close_deal(core: Core, actor: Actor, opportunity_id: str, outcome: DealOutco
         if closed_on > unit.now.astimezone(tz).date() or closed_on.year < 2000:
             raise InvalidInput("Enter the date the deal closed (today or earlier).", field="closed_on")
         closed_at = datetime.combine(closed_on, time(12), tzinfo=tz)
+        if not oq.known_opportunity(unit.repo.session, opportunity_id):  # a mistyped id would add a deal to the figures
+            raise NotFound(f"I know no opportunity {opportunity_id}. Check the id: an opportunity is known once a "
+                           "story is used in it (Use in a deal) or the CRM sends it.")
         unit.repo.claim_once(m.Deal, {"opportunity_id": opportunity_id, "created_at": unit.now,
                                       "updated_at": unit.now, "owner": actor.key, "outcome": DealOutcome.OPEN},
                              ["opportunity_id"])

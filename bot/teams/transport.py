@@ -217,7 +217,7 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         if activity.type == ActivityTypes.invoke:
             await send_invoke_response(context, None, status=400)
         return
-    logger.error("Teams turn failed (%s %s)", activity.type, activity.name or "", exc_info=error)
+    logger.error("Teams turn failed (%s)", " ".join(filter(None, (activity.type, activity.name))), exc_info=error)
     try:
         if activity.type != ActivityTypes.invoke:
             await context.send_activity(FRIENDLY_ERROR)

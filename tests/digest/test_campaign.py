@@ -101,9 +101,12 @@ def test_the_command_plans_then_sends_and_writes_the_invitations(env):  # noqa: 
 
 
 def test_the_deal_command_records_an_outcome_once(env):  # noqa: F811
-    won = runner.invoke(app, ["deal", "OPP-7", "won", "--amount", "42000", "--date", "2026-01-02", "--as", "U0MARKETNG"])
-    assert won.exit_code == 0 and "Recorded: opportunity OPP-7 won, 42,000 on 2 Jan" in won.output
-    again = runner.invoke(app, ["deal", "OPP-7", "lost", "--amount", "0", "--as", "U0MARKETNG"])
+    typo = runner.invoke(app, ["deal", "OPP-1O04", "won", "--amount", "1", "--as", "U0MARKETNG"])
+    assert typo.exit_code == 1 and "I know no opportunity OPP-1O04. Check the id" in typo.output
+    assert runner.invoke(app, ["import", "opportunities", str(ROOT / "samples" / "opportunities.csv")]).exit_code == 0
+    won = runner.invoke(app, ["deal", "OPP-1004", "won", "--amount", "42000", "--date", "2026-01-02", "--as", "U0MARKETNG"])
+    assert won.exit_code == 0 and "Recorded: opportunity OPP-1004 won, 42,000 on 2 Jan" in won.output
+    again = runner.invoke(app, ["deal", "OPP-1004", "lost", "--amount", "0", "--as", "U0MARKETNG"])
     assert again.exit_code == 1 and "already marked won" in again.output
     nobody = runner.invoke(app, ["deal", "OPP-8", "won", "--amount", "1", "--as", "U0NOBODY"])
     assert nobody.exit_code == 1 and "role" in nobody.output

@@ -13,7 +13,7 @@ from tests.core.helpers import rows
 from tests.identification.test_webhooks import post, served
 from workflows import imports, sales
 from workflows.actors import Actor
-from workflows.errors import Conflict, InvalidInput, NotAllowed
+from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflows.states import DealOutcome
 
 SELLER = Actor(platform="slack", user_id="U0SALES", name="Sol Seller")
@@ -116,6 +116,8 @@ def test_closing_a_deal_needs_a_role_and_a_past_date(core, engine):
         sales.close_deal(core, SELLER, "O-1", DealOutcome.WON, 1, date(2026, 11, 11))
     with pytest.raises(InvalidInput, match="won, lost or withdrawn"):
         sales.close_deal(core, SELLER, "O-1", DealOutcome.OPEN, 1, date(2026, 11, 9))
+    with pytest.raises(NotFound, match="I know no opportunity O-1. Check the id"):  # no story used in it, no CRM row
+        sales.close_deal(core, SELLER, "O-1", DealOutcome.WON, 1, date(2026, 11, 9))
     assert rows(engine, m.Deal) == []
 
 
