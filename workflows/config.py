@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import re
+from pathlib import Path
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,7 +22,13 @@ class _Strict(BaseModel):
 
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+TEAMS_CHANNEL_ID = re.compile(r"^19:[^\s@]+@thread\.(tacv2|skype)$")
 PURPOSES = ("wins", "nominations", "approvals", "digest")
+FIND_CHANNEL_ID = {
+    "slack": "the channel id (C…), shown at the bottom of the channel's details in Slack",
+    "teams": "the channel id (19:…@thread.tacv2), shown on the bot's welcome card when the app is added to "
+             "the team, or by `@Advocacy help` in the channel",
+}
 
 
 class Channels(_Strict):
@@ -37,11 +43,23 @@ def slack_channel_problem(value: str) -> str:
     if not value or SLACK_CHANNEL_ID.match(value):
         return ""
     if value.startswith("#") or not value[:1].isupper():
-        return (f"{value!r} is a channel name; use the channel id (C…), shown at the bottom of the channel's "
-                "details in Slack")
+        return f"{value!r} is a channel name; use {FIND_CHANNEL_ID['slack']}"
     if value[:1] in "UW":
         return f"{value!r} is a user id; use the id of a channel (C…)"
     return f"{value!r} is not a Slack channel id (C… or G…)"
+
+
+def teams_channel_problem(value: str) -> str:
+    """Why a Teams channel setting cannot work, or "" (Teams needs the channel id, 19:…@thread.tacv2)."""
+    if not value or TEAMS_CHANNEL_ID.match(value):
+        return ""
+    decoded = unquote(value)
+    if decoded != value and TEAMS_CHANNEL_ID.match(decoded):
+        return f"{value!r} is URL-encoded; use {decoded!r}"
+    return f"{value!r} is not a Teams channel id; use {FIND_CHANNEL_ID['teams']}"
+
+
+CHANNEL_PROBLEMS = {"slack": slack_channel_problem, "teams": teams_channel_problem}
 
 
 class Permissions(_Strict):
@@ -247,8 +265,8 @@ def parse_config(data: object, source: str = "app.yaml") -> ProgramConfig:
     except ValidationError as exc:
         problems = "; ".join(_problem(e) for e in exc.errors())
         raise ConfigError(f"{source}: {problems}") from None
-    problems = [f"channels.slack.{purpose}: {problem}" for purpose in PURPOSES
-                if (problem := slack_channel_problem(config.channel("slack", purpose)))]
+    problems = [f"channels.{platform}.{purpose}: {problem}" for platform, check in CHANNEL_PROBLEMS.items()
+                for purpose in PURPOSES if (problem := check(config.channel(platform, purpose)))]
     if problems:
         raise ConfigError(f"{source}: {'; '.join(problems)}")
     return config

@@ -54,6 +54,11 @@ def _check(env, changes: dict | None = None, drop: str = "", **environment) -> t
     ({"public_url": "advocacy.example.com"}, "",
      "public_url: Value error, 'advocacy.example.com' has no scheme; use a full URL such as "
      "https://advocacy.example.com"),
+    ({"channels": {"teams": {"wins": "general"}}}, "",
+     "channels.teams.wins: 'general' is not a Teams channel id; use the channel id (19:…@thread.tacv2), shown on "
+     "the bot's welcome card"),
+    ({"channels": {"teams": {"wins": "19%3a0f3c%40thread.tacv2"}}}, "",
+     "channels.teams.wins: '19%3a0f3c%40thread.tacv2' is URL-encoded; use '19:0f3c@thread.tacv2'"),
 ])
 def test_settings_that_cannot_work_are_refused_with_the_key_path_and_fix(env, changes, drop, message):
     code, output = _check(env, changes, drop)
