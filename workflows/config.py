@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -29,6 +29,7 @@ FIND_CHANNEL_ID = {
     "teams": "the channel id (19:…@thread.tacv2), shown on the bot's welcome card when the app is added to "
              "the team, or by `@Advocacy help` in the channel",
 }
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class Channels(_Strict):
@@ -184,6 +185,15 @@ class ProgramConfig(_Strict):
     def _full_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
             raise ValueError(f"{value!r} has no scheme; use a full URL such as https://{value.split('://')[-1]}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value.startswith("http://") and urlsplit(value).hostname not in LOCAL_HOSTS:
+            raise ValueError(f"{value!r} is not https; customers' links and the chat platforms need "
+                             f"https://{value.removeprefix('http://')} (http:// only for a local trial on "
+                             "localhost or 127.0.0.1)")
         return value
 
     @field_validator("review_sites")

@@ -54,6 +54,9 @@ def _check(env, changes: dict | None = None, drop: str = "", **environment) -> t
     ({"public_url": "advocacy.example.com"}, "",
      "public_url: Value error, 'advocacy.example.com' has no scheme; use a full URL such as "
      "https://advocacy.example.com"),
+    ({"public_url": "http://advocacy.example.com/"}, "",
+     "public_url: Value error, 'http://advocacy.example.com/' is not https; customers' links and the chat "
+     "platforms need https://advocacy.example.com/ (http:// only for a local trial on localhost or 127.0.0.1)"),
     ({"channels": {"teams": {"wins": "general"}}}, "",
      "channels.teams.wins: 'general' is not a Teams channel id; use the channel id (19:…@thread.tacv2), shown on "
      "the bot's welcome card"),
