@@ -287,6 +287,9 @@ def load_config(path: str | Path) -> ProgramConfig:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (looked for {path.absolute()}); run the command in the folder "
+                          "that holds app.yaml, or set ADVOCACY_CONFIG to its path") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     try:

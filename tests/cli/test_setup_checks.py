@@ -78,6 +78,15 @@ def test_the_shipped_config_with_well_formed_secrets_passes_and_values_are_never
     assert not any(value in output for value in GOOD_ENV.values())
 
 
+def test_without_app_yaml_the_error_says_where_it_looked_and_names_advocacy_config(env):
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "COLUMNS": "300"}, cwd=env)
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 2 and len(output.splitlines()) == 1, output
+    assert f"app.yaml: not found (looked for {env / 'app.yaml'}); run the command in the folder that holds " \
+           "app.yaml, or set ADVOCACY_CONFIG to its path" in output
+
+
 @pytest.mark.parametrize("environment, message", [
     ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "SLACK_SIGNING_SECRET is missing (SLACK_BOT_TOKEN is set)"),
     ({"SLACK_SIGNING_SECRET": GOOD_ENV["SLACK_SIGNING_SECRET"]},
