@@ -20,7 +20,7 @@ from bot.teams.transport import ConversationRef, TeamsCredentials, TeamsRuntime
 from storage import conversations
 from storage.db import is_sqlite, make_engine, normalise_url, ping
 from storage.migrate import is_current
-from workflows.config import PURPOSES, ConfigError, ProgramConfig, load_config, unworkable
+from workflows.config import PURPOSES, ConfigError, ProgramConfig, load_config, unworkable_fixes
 
 
 def diagnose(settings: Settings) -> list[Finding]:
@@ -33,7 +33,7 @@ async def _diagnose(settings: Settings) -> list[Finding]:
         config = load_config(settings.advocacy_config)
     except ConfigError as exc:
         return [*found, Finding("app.yaml", False, str(exc), "run advocacy-bot check-config")]
-    found += [Finding("app.yaml", False, problem) for problem in unworkable(config)] or [
+    found += [Finding("app.yaml", False, problem, fix) for problem, fix in unworkable_fixes(config)] or [
         Finding("app.yaml", True, f"{settings.advocacy_config} is valid")]
     engine = await asyncio.to_thread(_database, settings, found)
     if settings.slack_bot_token.get_secret_value():

@@ -23,7 +23,13 @@ class _Strict(BaseModel):
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 TEAMS_CHANNEL_ID = re.compile(r"^19:[^\s@]+@thread\.(tacv2|skype)$")
+PLATFORMS = ("slack", "teams")
 PURPOSES = ("wins", "nominations", "approvals", "digest")
+POSTED_TO = {  # what the flow posts to each channel a platform in use needs; the digest channel is optional
+    "wins": "win celebrations and published-story announcements",
+    "nominations": "nomination cards (Ask / Not now / Snooze)",
+    "approvals": "marketing's review cards (Approve / Request changes / Reject)",
+}
 FIND_CHANNEL_ID = {
     "slack": "the channel id (C…), shown at the bottom of the channel's details in Slack",
     "teams": "the channel id (19:…@thread.tacv2), shown on the bot's welcome card when the app is added to "
@@ -207,7 +213,7 @@ class ProgramConfig(_Strict):
     @field_validator("channels")
     @classmethod
     def _known_platforms(cls, value: dict[str, Channels]) -> dict[str, Channels]:
-        unknown = set(value) - {"slack", "teams"}
+        unknown = set(value) - set(PLATFORMS)
         if unknown:
             raise ValueError(f"unknown platform(s) {sorted(unknown)}; use slack and/or teams")
         return value
@@ -236,22 +242,36 @@ class ProgramConfig(_Strict):
 
     def platforms_for(self, purpose: str) -> list[str]:
         """Platforms that have a channel configured for this purpose."""
-        return [p for p in ("slack", "teams") if self.channel(p, purpose)]
+        return [p for p in PLATFORMS if self.channel(p, purpose)]
+
+    @property
+    def platforms(self) -> list[str]:
+        """Platforms in use: those with at least one channel configured."""
+        return [p for p in PLATFORMS if any(self.channel(p, purpose) for purpose in PURPOSES)]
 
     def template(self, ask_type: AskType) -> str:
         return self.ask_templates.get(ask_type, DEFAULT_TEMPLATE)
 
 
-def unworkable(config: ProgramConfig) -> list[str]:
-    """Settings that load but leave part of the program unable to work, each with the fix."""
+def unworkable_fixes(config: ProgramConfig) -> list[tuple[str, str]]:
+    """Settings that load but leave part of the program unable to work: (what is wrong, the fix)."""
     problems = []
     if not config.roles:
-        problems.append("roles: missing; add a roles block naming who does what (see app.yaml), "
-                        "or nobody can approve stories or act on nominations")
+        problems.append(("roles: missing", "add a roles block naming who does what (see app.yaml), "
+                         "or nobody can approve stories or act on nominations"))
     elif not config.roles.get(Role.MARKETING) and not config.roles.get(Role.ADMIN):
-        problems.append("roles.marketing: nobody holds it, so no story can ever be approved; "
-                        "add a user id, email or user group")
+        problems.append(("roles.marketing: nobody holds it, so no story can ever be approved",
+                         "add a user id, email or user group"))
+    for platform in config.platforms:
+        problems += [(f"channels.{platform}.{purpose}: not set, so {posted} have nowhere to go in "
+                      f"{platform.capitalize()}", f"set it to {FIND_CHANNEL_ID[platform]}")
+                     for purpose, posted in POSTED_TO.items() if not config.channel(platform, purpose)]
     return problems
+
+
+def unworkable(config: ProgramConfig) -> list[str]:
+    """Settings that load but leave part of the program unable to work, each with the fix."""
+    return [f"{problem}; {fix}" for problem, fix in unworkable_fixes(config)]
 
 
 def _problem(error: dict) -> str:

@@ -103,6 +103,9 @@ def test_doctor_reports_what_works_and_how_to_fix_the_rest(setup, slack, connect
     assert found["Teams wins channel"].ok and found["Teams nominations channel"].warning
     assert found["Database"].ok and "migrated" in found["Database"].detail
     assert found["Public URL"].ok
+    unset = found["app.yaml"]  # Teams has wins and nominations channels but no approvals channel
+    assert not unset.ok and unset.detail.startswith("channels.teams.approvals: not set, so marketing's review cards")
+    assert "19:…@thread.tacv2" in unset.fix and "welcome card" in unset.fix
     assert slack.calls("conversations.join") == []  # doctor looks, it does not change anything
 
 
@@ -187,6 +190,7 @@ def test_serve_joins_public_channels_and_tells_the_admin_to_invite_it_to_private
     assert [c.args["channel"] for c in slack.calls("conversations.join")] == ["C0NOMS"]
     assert "G0APPR not found, or private without the bot" in health["surfaces"]["slack setup"]
     assert "/invite @Advocacy" in " ".join(output.split())
+    assert "channels.teams.approvals: not set, so marketing's review cards" in " ".join(output.split())
 
 
 def test_serve_reports_refused_teams_credentials(setup, connector):

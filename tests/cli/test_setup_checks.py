@@ -57,11 +57,16 @@ def _check(env, changes: dict | None = None, drop: str = "", **environment) -> t
     ({"public_url": "http://advocacy.example.com/"}, "",
      "public_url: Value error, 'http://advocacy.example.com/' is not https; customers' links and the chat "
      "platforms need https://advocacy.example.com/ (http:// only for a local trial on localhost or 127.0.0.1)"),
+    ({"channels": {"slack": {"wins": "C0WINS", "nominations": "C0NOMS", "digest": "C0LEAD"}}}, "",
+     "channels.slack.approvals: not set, so marketing's review cards (Approve / Request changes / Reject) have "
+     "nowhere to go in Slack; set it to the channel id (C…)"),
     ({"channels": {"teams": {"wins": "general"}}}, "",
      "channels.teams.wins: 'general' is not a Teams channel id; use the channel id (19:…@thread.tacv2), shown on "
      "the bot's welcome card"),
     ({"channels": {"teams": {"wins": "19%3a0f3c%40thread.tacv2"}}}, "",
      "channels.teams.wins: '19%3a0f3c%40thread.tacv2' is URL-encoded; use '19:0f3c@thread.tacv2'"),
+    ({"channels": {"teams": {"wins": "19:0f3c@thread.tacv2", "nominations": "19:9a1d@thread.tacv2"}}}, "",
+     "channels.teams.approvals: not set, so marketing's review cards"),
 ])
 def test_settings_that_cannot_work_are_refused_with_the_key_path_and_fix(env, changes, drop, message):
     code, output = _check(env, changes, drop)
@@ -76,6 +81,15 @@ def test_the_shipped_config_with_well_formed_secrets_passes_and_values_are_never
     assert "TEAMS_TENANT_ID: set, a GUID" in output
     assert "ADVOCACY_SECRET: not set" in output
     assert not any(value in output for value in GOOD_ENV.values())
+
+
+def test_a_platform_with_every_channel_it_posts_to_passes_without_a_digest_channel(env):
+    teams = {"wins": "19:3f0c@thread.tacv2", "nominations": "19:9a1d@thread.skype", "approvals": "19:c27e@thread.tacv2"}
+    code, output = _check(env, {"channels": {"slack": {"wins": "C0WINS", "nominations": "C0NOMS",
+                                                       "approvals": "C0APPR"}, "teams": teams},
+                                "public_url": "http://127.0.0.1:3000"})
+    assert code == 0, output
+    assert "slack: channels for wins, nominations, approvals teams: channels for wins, nominations, approvals" in output
 
 
 def test_without_app_yaml_the_error_says_where_it_looked_and_names_advocacy_config(env):
