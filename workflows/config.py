@@ -274,6 +274,16 @@ def unworkable(config: ProgramConfig) -> list[str]:
     return [f"{problem}; {fix}" for problem, fix in unworkable_fixes(config)]
 
 
+def channel_summary(config: ProgramConfig) -> list[str]:
+    """One line a platform: the purposes it has channels for."""
+    lines = []
+    for platform in PLATFORMS:
+        purposes = [p for p in PURPOSES if config.channel(platform, p)]
+        lines.append(f"{platform}: channels for {', '.join(purposes)}" if purposes else
+                     f"{platform}: no channels set, so the bot posts nothing there")
+    return lines
+
+
 def _problem(error: dict) -> str:
     """'roles.wizards: not a known key (…)' from a pydantic error."""
     loc = [str(part) for part in error["loc"]]
