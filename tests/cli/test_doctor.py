@@ -126,6 +126,19 @@ def test_doctor_prints_a_table_and_exits_non_zero_on_a_problem(setup, slack):
     assert "✗" in result.output and TOKEN not in result.output and SIGNING not in result.output
 
 
+def test_doctor_fails_while_no_chat_platform_is_set_up_and_says_how_to_set_one_up(setup, monkeypatch, tmp_path):
+    config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
+    Path(setup["ADVOCACY_CONFIG"]).write_text(yaml.safe_dump({**config, "channels": {}}))
+    monkeypatch.chdir(tmp_path)
+    env = {**{k: v for k, v in setup.items() if not k.startswith("SLACK_")}, "COLUMNS": "300"}
+    result = CliRunner().invoke(app, ["doctor"], env={**env, "SLACK_BOT_TOKEN": None, "TEAMS_APP_ID": None})
+    rows = {line.split("│")[2].strip(): line for line in result.output.splitlines() if line.count("│") == 5}
+    assert result.exit_code == 1, result.output
+    assert "✗" in rows["Slack"] and "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the Slack app" in rows["Slack"]
+    assert "✗" in rows["Teams"] and "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID" in rows["Teams"]
+    assert [name for name, row in rows.items() if "✗" in row] == ["Slack", "Teams"]
+
+
 def test_without_slack_role_emails_are_looked_up_in_the_teams_roster(setup, connector):
     _install(setup["DATABASE_URL"], connector)
     config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
@@ -146,6 +159,7 @@ def test_a_missing_sqlite_file_is_reported_not_created(setup, tmp_path):
 def test_an_unreachable_database_and_public_url_are_reported(setup):
     found = _by_check({**setup, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"})
     assert not found["Database"].ok and "cannot reach the database at 127.0.0.1:1/x" in found["Database"].detail
+    assert "that the server is running" in found["Database"].fix and "DATABASE_URL" in found["Database"].fix
     config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
     Path(setup["ADVOCACY_CONFIG"]).write_text(yaml.safe_dump({**config, "public_url": "http://127.0.0.1:1"}))
     assert not _by_check(setup)["Public URL"].ok
