@@ -117,9 +117,10 @@ def check_config(path: str = typer.Argument(None, help="app.yaml to check (defau
     findings = environment_findings(settings)
     problems += [f"[red]Environment:[/red] {escape(f.what)}: {escape(f.detail)}" + (f"; {escape(f.fix)}" if f.fix else "")
                  for f in findings if not f.ok]
-    for problem in problems:
-        err.print(problem, soft_wrap=True)
-    if problems:
+    if problems:  # notes with a fix (a misspelt name in .env) may explain a problem, so they come too
+        for line in problems + [f"[yellow]Note:[/yellow] {escape(f.what)}: {escape(f.detail)}" for f in findings
+                                if f.ok and f.fix]:
+            err.print(line, soft_wrap=True)
         raise typer.Exit(2)
     console.print(f"[green]OK[/green] {source} (timezone {config.timezone})")
     for line in channel_summary(config):

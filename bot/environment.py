@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
 
+from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -15,6 +18,9 @@ from bot.settings import Settings
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SIGNING_SECRET = re.compile(r"^[0-9a-f]{32}$")
+OTHER_VARIABLES = ("FORWARDED_ALLOW_IPS",)  # read by uvicorn
+KNOWN_VARIABLES = sorted([name.upper() for name in Settings.model_fields] + list(OTHER_VARIABLES))
+PREFIXES = tuple({name.split("_")[0] + "_" for name in KNOWN_VARIABLES if "_" in name})
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,7 @@ def environment_findings(settings: Settings, need_a_platform: bool = False) -> l
                               ("METRICS_TOKEN", settings.metrics_token,
                                "/metrics and /healthz detail answer only local callers")):
         found.append(Finding(name, True, "set" if _set(secret) else f"not set: {why}", warning=not _set(secret)))
-    return found
+    return found + env_file_findings(Path(Settings.model_config["env_file"]))
 
 
 def database_error(url: str, exc: Exception) -> str:
@@ -166,3 +172,17 @@ def database_fix(url: str) -> str:
     return ("check DATABASE_URL (host, port, database, user, password), that the server is running and "
             "reachable from here, and that it accepts these credentials")
 
+
+def env_file_findings(path: Path) -> list[Finding]:
+    """A note for each variable in the .env file that looks like one of the bot's but is not (a typo)."""
+    if not path.is_file():
+        return []
+    found = []
+    for name in dotenv_values(path):
+        if name.upper() in KNOWN_VARIABLES or not name.upper().startswith(PREFIXES):
+            continue
+        close = get_close_matches(name.upper(), KNOWN_VARIABLES, n=1, cutoff=0.75)
+        found.append(Finding(str(path), True, f"{name} is not a variable the bot reads" +
+                             (f"; did you mean {close[0]}?" if close else " (see README, Configuration)"),
+                             f"rename it to {close[0]}" if close else "remove it", warning=True))
+    return found

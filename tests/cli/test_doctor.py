@@ -129,6 +129,7 @@ def test_doctor_prints_a_table_and_exits_non_zero_on_a_problem(setup, slack):
 def test_doctor_fails_while_no_chat_platform_is_set_up_and_says_how_to_set_one_up(setup, monkeypatch, tmp_path):
     config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
     Path(setup["ADVOCACY_CONFIG"]).write_text(yaml.safe_dump({**config, "channels": {}}))
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKN=xoxb-typo\n")
     monkeypatch.chdir(tmp_path)
     env = {**{k: v for k, v in setup.items() if not k.startswith("SLACK_")}, "COLUMNS": "300"}
     result = CliRunner().invoke(app, ["doctor"], env={**env, "SLACK_BOT_TOKEN": None, "TEAMS_APP_ID": None})
@@ -136,6 +137,8 @@ def test_doctor_fails_while_no_chat_platform_is_set_up_and_says_how_to_set_one_u
     assert result.exit_code == 1, result.output
     assert "✗" in rows["Slack"] and "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the Slack app" in rows["Slack"]
     assert "✗" in rows["Teams"] and "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID" in rows["Teams"]
+    assert "!" in rows[".env"] and "SLACK_BOT_TOKN is not a variable the bot reads; did you mean SLACK_BOT_TOKEN?" \
+        in rows[".env"] and "rename it to SLACK_BOT_TOKEN" in rows[".env"]
     assert [name for name, row in rows.items() if "✗" in row] == ["Slack", "Teams"]
 
 

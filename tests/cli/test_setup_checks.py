@@ -101,6 +101,20 @@ def test_without_app_yaml_the_error_says_where_it_looked_and_names_advocacy_conf
            "app.yaml, or set ADVOCACY_CONFIG to its path" in output
 
 
+def test_a_misspelt_variable_in_env_is_named_with_the_closest_known_one(env):
+    (env / ".env").write_text("SLACK_BOT_TOKN=xoxb-1-2-secret\nexport TEAMS_APPID=abc\nSLACK_SIGNING_SECRET=x\n"
+                              "SLACK_COLOUR=blue\nEDITOR=vim\n")
+    code, output = _check(env)
+    assert code == 2, output  # the misspelt token is not read, so the signing secret stands alone
+    assert ".env: SLACK_BOT_TOKN is not a variable the bot reads; did you mean SLACK_BOT_TOKEN?" in output
+    assert ".env: TEAMS_APPID is not a variable the bot reads; did you mean TEAMS_APP_ID?" in output
+    assert ".env: SLACK_COLOUR is not a variable the bot reads (see README, Configuration)" in output
+    assert "SLACK_SIGNING_SECRET is not" not in output and "EDITOR" not in output and "xoxb-1-2" not in output
+    (env / ".env").write_text("SLACK_BOT_TOKN=xoxb-1-2-secret\n")
+    code, output = _check(env)
+    assert code == 0 and ".env: SLACK_BOT_TOKN is not a variable the bot reads; did you mean SLACK_BOT_TOKEN?" in output
+
+
 @pytest.mark.parametrize("environment, message", [
     ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "SLACK_SIGNING_SECRET is missing (SLACK_BOT_TOKEN is set)"),
     ({"SLACK_SIGNING_SECRET": GOOD_ENV["SLACK_SIGNING_SECRET"]},
