@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from bot.collector import paused
 from bot.settings import Settings
-from workflows.config import ConfigError, load_config, unworkable
+from workflows.config import ConfigError, channel_summary, load_config, unworkable
 
 app = typer.Typer(help="Customer advocacy in Slack and Microsoft Teams.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -117,14 +117,14 @@ def check_config(path: str = typer.Argument(None, help="app.yaml to check (defau
     findings = environment_findings(settings)
     problems += [f"[red]Environment:[/red] {escape(f.what)}: {escape(f.detail)}" + (f"; {escape(f.fix)}" if f.fix else "")
                  for f in findings if not f.ok]
-    for problem in problems:
-        err.print(problem, soft_wrap=True)
-    if problems:
+    if problems:  # notes with a fix (a misspelt name in .env) may explain a problem, so they come too
+        for line in problems + [f"[yellow]Note:[/yellow] {escape(f.what)}: {escape(f.detail)}" for f in findings
+                                if f.ok and f.fix]:
+            err.print(line, soft_wrap=True)
         raise typer.Exit(2)
     console.print(f"[green]OK[/green] {source} (timezone {config.timezone})")
-    for platform in ("slack", "teams"):
-        purposes = [p for p in ("wins", "nominations", "approvals", "digest") if config.channel(platform, p)]
-        console.print(f"  {platform}: channels for {', '.join(purposes) or 'nothing'}")
+    for line in channel_summary(config):
+        console.print(f"  {line}")
     for role, members in config.roles.items():
         console.print(f"  {role.value}: {len(members)} member(s)")
     console.print("Environment:")

@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.checks import TIMEOUT, slack_client, slack_findings, teams_configured, teams_token_finding
-from bot.environment import GUID, Finding, database_error, database_url_problem, environment_findings
+from bot.environment import (GUID, Finding, database_error, database_fix, database_url_problem,
+                             environment_findings)
 from bot.settings import Settings
 from bot.slack.sender import display_name
 from bot.teams.conversations import Roster
@@ -20,7 +21,7 @@ from bot.teams.transport import ConversationRef, TeamsCredentials, TeamsRuntime
 from storage import conversations
 from storage.db import is_sqlite, make_engine, normalise_url, ping
 from storage.migrate import is_current
-from workflows.config import PURPOSES, ConfigError, ProgramConfig, load_config, unworkable
+from workflows.config import PURPOSES, ConfigError, ProgramConfig, load_config, unworkable_fixes
 
 
 def diagnose(settings: Settings) -> list[Finding]:
@@ -28,12 +29,12 @@ def diagnose(settings: Settings) -> list[Finding]:
 
 
 async def _diagnose(settings: Settings) -> list[Finding]:
-    found = environment_findings(settings)
+    found = environment_findings(settings, need_a_platform=True)
     try:
         config = load_config(settings.advocacy_config)
     except ConfigError as exc:
         return [*found, Finding("app.yaml", False, str(exc), "run advocacy-bot check-config")]
-    found += [Finding("app.yaml", False, problem) for problem in unworkable(config)] or [
+    found += [Finding("app.yaml", False, problem, fix) for problem, fix in unworkable_fixes(config)] or [
         Finding("app.yaml", True, f"{settings.advocacy_config} is valid")]
     engine = await asyncio.to_thread(_database, settings, found)
     if settings.slack_bot_token.get_secret_value():
@@ -61,7 +62,8 @@ def _database(settings: Settings, found: list[Finding]):
         ping(engine)
         current = is_current(engine)
     except Exception as exc:
-        found.append(Finding("Database", False, database_error(settings.database_url, exc)))
+        found.append(Finding("Database", False, database_error(settings.database_url, exc),
+                             database_fix(settings.database_url)))
         return None
     where = engine.url.render_as_string(hide_password=True)
     found.append(Finding("Database", current, f"{where}, " + ("migrated" if current else "not migrated"),

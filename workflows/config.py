@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,7 +22,20 @@ class _Strict(BaseModel):
 
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+TEAMS_CHANNEL_ID = re.compile(r"^19:[^\s@]+@thread\.(tacv2|skype)$")
+PLATFORMS = ("slack", "teams")
 PURPOSES = ("wins", "nominations", "approvals", "digest")
+POSTED_TO = {  # what the flow posts to each channel a platform in use needs; the digest channel is optional
+    "wins": "win celebrations and published-story announcements",
+    "nominations": "nomination cards (Ask / Not now / Snooze)",
+    "approvals": "marketing's review cards (Approve / Request changes / Reject)",
+}
+FIND_CHANNEL_ID = {
+    "slack": "the channel id (C…), shown at the bottom of the channel's details in Slack",
+    "teams": "the channel id (19:…@thread.tacv2), shown on the bot's welcome card when the app is added to "
+             "the team, or by `@Advocacy help` in the channel",
+}
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class Channels(_Strict):
@@ -37,11 +50,23 @@ def slack_channel_problem(value: str) -> str:
     if not value or SLACK_CHANNEL_ID.match(value):
         return ""
     if value.startswith("#") or not value[:1].isupper():
-        return (f"{value!r} is a channel name; use the channel id (C…), shown at the bottom of the channel's "
-                "details in Slack")
+        return f"{value!r} is a channel name; use {FIND_CHANNEL_ID['slack']}"
     if value[:1] in "UW":
         return f"{value!r} is a user id; use the id of a channel (C…)"
     return f"{value!r} is not a Slack channel id (C… or G…)"
+
+
+def teams_channel_problem(value: str) -> str:
+    """Why a Teams channel setting cannot work, or "" (Teams needs the channel id, 19:…@thread.tacv2)."""
+    if not value or TEAMS_CHANNEL_ID.match(value):
+        return ""
+    decoded = unquote(value)
+    if decoded != value and TEAMS_CHANNEL_ID.match(decoded):
+        return f"{value!r} is URL-encoded; use {decoded!r}"
+    return f"{value!r} is not a Teams channel id; use {FIND_CHANNEL_ID['teams']}"
+
+
+CHANNEL_PROBLEMS = {"slack": slack_channel_problem, "teams": teams_channel_problem}
 
 
 class Permissions(_Strict):
@@ -168,6 +193,15 @@ class ProgramConfig(_Strict):
             raise ValueError(f"{value!r} has no scheme; use a full URL such as https://{value.split('://')[-1]}")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value.startswith("http://") and urlsplit(value).hostname not in LOCAL_HOSTS:
+            raise ValueError(f"{value!r} is not https; customers' links and the chat platforms need "
+                             f"https://{value.removeprefix('http://')} (http:// only for a local trial on "
+                             "localhost or 127.0.0.1)")
+        return value
+
     @field_validator("review_sites")
     @classmethod
     def _review_site_urls(cls, value: dict[ReviewSite, str]) -> dict[ReviewSite, str]:
@@ -179,7 +213,7 @@ class ProgramConfig(_Strict):
     @field_validator("channels")
     @classmethod
     def _known_platforms(cls, value: dict[str, Channels]) -> dict[str, Channels]:
-        unknown = set(value) - {"slack", "teams"}
+        unknown = set(value) - set(PLATFORMS)
         if unknown:
             raise ValueError(f"unknown platform(s) {sorted(unknown)}; use slack and/or teams")
         return value
@@ -208,22 +242,46 @@ class ProgramConfig(_Strict):
 
     def platforms_for(self, purpose: str) -> list[str]:
         """Platforms that have a channel configured for this purpose."""
-        return [p for p in ("slack", "teams") if self.channel(p, purpose)]
+        return [p for p in PLATFORMS if self.channel(p, purpose)]
+
+    @property
+    def platforms(self) -> list[str]:
+        """Platforms in use: those with at least one channel configured."""
+        return [p for p in PLATFORMS if any(self.channel(p, purpose) for purpose in PURPOSES)]
 
     def template(self, ask_type: AskType) -> str:
         return self.ask_templates.get(ask_type, DEFAULT_TEMPLATE)
 
 
-def unworkable(config: ProgramConfig) -> list[str]:
-    """Settings that load but leave part of the program unable to work, each with the fix."""
+def unworkable_fixes(config: ProgramConfig) -> list[tuple[str, str]]:
+    """Settings that load but leave part of the program unable to work: (what is wrong, the fix)."""
     problems = []
     if not config.roles:
-        problems.append("roles: missing; add a roles block naming who does what (see app.yaml), "
-                        "or nobody can approve stories or act on nominations")
+        problems.append(("roles: missing", "add a roles block naming who does what (see app.yaml), "
+                         "or nobody can approve stories or act on nominations"))
     elif not config.roles.get(Role.MARKETING) and not config.roles.get(Role.ADMIN):
-        problems.append("roles.marketing: nobody holds it, so no story can ever be approved; "
-                        "add a user id, email or user group")
+        problems.append(("roles.marketing: nobody holds it, so no story can ever be approved",
+                         "add a user id, email or user group"))
+    for platform in config.platforms:
+        problems += [(f"channels.{platform}.{purpose}: not set, so {posted} have nowhere to go in "
+                      f"{platform.capitalize()}", f"set it to {FIND_CHANNEL_ID[platform]}")
+                     for purpose, posted in POSTED_TO.items() if not config.channel(platform, purpose)]
     return problems
+
+
+def unworkable(config: ProgramConfig) -> list[str]:
+    """Settings that load but leave part of the program unable to work, each with the fix."""
+    return [f"{problem}; {fix}" for problem, fix in unworkable_fixes(config)]
+
+
+def channel_summary(config: ProgramConfig) -> list[str]:
+    """One line a platform: the purposes it has channels for."""
+    lines = []
+    for platform in PLATFORMS:
+        purposes = [p for p in PURPOSES if config.channel(platform, p)]
+        lines.append(f"{platform}: channels for {', '.join(purposes)}" if purposes else
+                     f"{platform}: no channels set, so the bot posts nothing there")
+    return lines
 
 
 def _problem(error: dict) -> str:
@@ -247,8 +305,8 @@ def parse_config(data: object, source: str = "app.yaml") -> ProgramConfig:
     except ValidationError as exc:
         problems = "; ".join(_problem(e) for e in exc.errors())
         raise ConfigError(f"{source}: {problems}") from None
-    problems = [f"channels.slack.{purpose}: {problem}" for purpose in PURPOSES
-                if (problem := slack_channel_problem(config.channel("slack", purpose)))]
+    problems = [f"channels.{platform}.{purpose}: {problem}" for platform, check in CHANNEL_PROBLEMS.items()
+                for purpose in PURPOSES if (problem := check(config.channel(platform, purpose)))]
     if problems:
         raise ConfigError(f"{source}: {'; '.join(problems)}")
     return config
@@ -259,6 +317,9 @@ def load_config(path: str | Path) -> ProgramConfig:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (looked for {path.absolute()}); run the command in the folder "
+                          "that holds app.yaml, or set ADVOCACY_CONFIG to its path") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     try:

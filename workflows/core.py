@@ -42,8 +42,7 @@ class Core:
     @property
     def platforms(self) -> list[str]:
         """Platforms with at least one channel configured."""
-        return [p for p in ("slack", "teams") if any(self.config.channel(p, k) for k in
-                                                    ("wins", "nominations", "approvals", "digest"))]
+        return self.config.platforms
 
     @contextmanager
     def unit(self, read_only: bool = False) -> Iterator[Unit]:

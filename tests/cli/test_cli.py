@@ -38,6 +38,7 @@ def test_check_config_accepts_the_shipped_app_yaml(env):
     result = runner.invoke(app, ["check-config"])
     assert result.exit_code == 0, result.output
     assert "slack: channels for wins, nominations, approvals, digest" in result.output
+    assert "teams: no channels set, so the bot posts nothing there" in result.output
 
 
 @pytest.mark.parametrize("yaml_text, message", [

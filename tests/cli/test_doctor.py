@@ -103,6 +103,9 @@ def test_doctor_reports_what_works_and_how_to_fix_the_rest(setup, slack, connect
     assert found["Teams wins channel"].ok and found["Teams nominations channel"].warning
     assert found["Database"].ok and "migrated" in found["Database"].detail
     assert found["Public URL"].ok
+    unset = found["app.yaml"]  # Teams has wins and nominations channels but no approvals channel
+    assert not unset.ok and unset.detail.startswith("channels.teams.approvals: not set, so marketing's review cards")
+    assert "19:…@thread.tacv2" in unset.fix and "welcome card" in unset.fix
     assert slack.calls("conversations.join") == []  # doctor looks, it does not change anything
 
 
@@ -121,6 +124,22 @@ def test_doctor_prints_a_table_and_exits_non_zero_on_a_problem(setup, slack):
     assert result.exit_code == 1, result.output
     assert "advocacy-bot doctor" in result.output and "Slack token" in result.output
     assert "✗" in result.output and TOKEN not in result.output and SIGNING not in result.output
+
+
+def test_doctor_fails_while_no_chat_platform_is_set_up_and_says_how_to_set_one_up(setup, monkeypatch, tmp_path):
+    config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
+    Path(setup["ADVOCACY_CONFIG"]).write_text(yaml.safe_dump({**config, "channels": {}}))
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKN=xoxb-typo\n")
+    monkeypatch.chdir(tmp_path)
+    env = {**{k: v for k, v in setup.items() if not k.startswith("SLACK_")}, "COLUMNS": "300"}
+    result = CliRunner().invoke(app, ["doctor"], env={**env, "SLACK_BOT_TOKEN": None, "TEAMS_APP_ID": None})
+    rows = {line.split("│")[2].strip(): line for line in result.output.splitlines() if line.count("│") == 5}
+    assert result.exit_code == 1, result.output
+    assert "✗" in rows["Slack"] and "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the Slack app" in rows["Slack"]
+    assert "✗" in rows["Teams"] and "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID" in rows["Teams"]
+    assert "!" in rows[".env"] and "SLACK_BOT_TOKN is not a variable the bot reads; did you mean SLACK_BOT_TOKEN?" \
+        in rows[".env"] and "rename it to SLACK_BOT_TOKEN" in rows[".env"]
+    assert [name for name, row in rows.items() if "✗" in row] == ["Slack", "Teams"]
 
 
 def test_without_slack_role_emails_are_looked_up_in_the_teams_roster(setup, connector):
@@ -143,6 +162,7 @@ def test_a_missing_sqlite_file_is_reported_not_created(setup, tmp_path):
 def test_an_unreachable_database_and_public_url_are_reported(setup):
     found = _by_check({**setup, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"})
     assert not found["Database"].ok and "cannot reach the database at 127.0.0.1:1/x" in found["Database"].detail
+    assert "that the server is running" in found["Database"].fix and "DATABASE_URL" in found["Database"].fix
     config = yaml.safe_load(Path(setup["ADVOCACY_CONFIG"]).read_text())
     Path(setup["ADVOCACY_CONFIG"]).write_text(yaml.safe_dump({**config, "public_url": "http://127.0.0.1:1"}))
     assert not _by_check(setup)["Public URL"].ok
@@ -187,6 +207,7 @@ def test_serve_joins_public_channels_and_tells_the_admin_to_invite_it_to_private
     assert [c.args["channel"] for c in slack.calls("conversations.join")] == ["C0NOMS"]
     assert "G0APPR not found, or private without the bot" in health["surfaces"]["slack setup"]
     assert "/invite @Advocacy" in " ".join(output.split())
+    assert "channels.teams.approvals: not set, so marketing's review cards" in " ".join(output.split())
 
 
 def test_serve_reports_refused_teams_credentials(setup, connector):

@@ -54,6 +54,19 @@ def _check(env, changes: dict | None = None, drop: str = "", **environment) -> t
     ({"public_url": "advocacy.example.com"}, "",
      "public_url: Value error, 'advocacy.example.com' has no scheme; use a full URL such as "
      "https://advocacy.example.com"),
+    ({"public_url": "http://advocacy.example.com/"}, "",
+     "public_url: Value error, 'http://advocacy.example.com/' is not https; customers' links and the chat "
+     "platforms need https://advocacy.example.com/ (http:// only for a local trial on localhost or 127.0.0.1)"),
+    ({"channels": {"slack": {"wins": "C0WINS", "nominations": "C0NOMS", "digest": "C0LEAD"}}}, "",
+     "channels.slack.approvals: not set, so marketing's review cards (Approve / Request changes / Reject) have "
+     "nowhere to go in Slack; set it to the channel id (C…)"),
+    ({"channels": {"teams": {"wins": "general"}}}, "",
+     "channels.teams.wins: 'general' is not a Teams channel id; use the channel id (19:…@thread.tacv2), shown on "
+     "the bot's welcome card"),
+    ({"channels": {"teams": {"wins": "19%3a0f3c%40thread.tacv2"}}}, "",
+     "channels.teams.wins: '19%3a0f3c%40thread.tacv2' is URL-encoded; use '19:0f3c@thread.tacv2'"),
+    ({"channels": {"teams": {"wins": "19:0f3c@thread.tacv2", "nominations": "19:9a1d@thread.tacv2"}}}, "",
+     "channels.teams.approvals: not set, so marketing's review cards"),
 ])
 def test_settings_that_cannot_work_are_refused_with_the_key_path_and_fix(env, changes, drop, message):
     code, output = _check(env, changes, drop)
@@ -68,6 +81,38 @@ def test_the_shipped_config_with_well_formed_secrets_passes_and_values_are_never
     assert "TEAMS_TENANT_ID: set, a GUID" in output
     assert "ADVOCACY_SECRET: not set" in output
     assert not any(value in output for value in GOOD_ENV.values())
+
+
+def test_a_platform_with_every_channel_it_posts_to_passes_without_a_digest_channel(env):
+    teams = {"wins": "19:3f0c@thread.tacv2", "nominations": "19:9a1d@thread.skype", "approvals": "19:c27e@thread.tacv2"}
+    code, output = _check(env, {"channels": {"slack": {"wins": "C0WINS", "nominations": "C0NOMS",
+                                                       "approvals": "C0APPR"}, "teams": teams},
+                                "public_url": "http://127.0.0.1:3000"})
+    assert code == 0, output
+    assert "slack: channels for wins, nominations, approvals teams: channels for wins, nominations, approvals" in output
+
+
+def test_without_app_yaml_the_error_says_where_it_looked_and_names_advocacy_config(env):
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "COLUMNS": "300"}, cwd=env)
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 2 and len(output.splitlines()) == 1, output
+    assert f"app.yaml: not found (looked for {env / 'app.yaml'}); run the command in the folder that holds " \
+           "app.yaml, or set ADVOCACY_CONFIG to its path" in output
+
+
+def test_a_misspelt_variable_in_env_is_named_with_the_closest_known_one(env):
+    (env / ".env").write_text("SLACK_BOT_TOKN=xoxb-1-2-secret\nexport TEAMS_APPID=abc\nSLACK_SIGNING_SECRET=x\n"
+                              "SLACK_COLOUR=blue\nEDITOR=vim\n")
+    code, output = _check(env)
+    assert code == 2, output  # the misspelt token is not read, so the signing secret stands alone
+    assert ".env: SLACK_BOT_TOKN is not a variable the bot reads; did you mean SLACK_BOT_TOKEN?" in output
+    assert ".env: TEAMS_APPID is not a variable the bot reads; did you mean TEAMS_APP_ID?" in output
+    assert ".env: SLACK_COLOUR is not a variable the bot reads (see README, Configuration)" in output
+    assert "SLACK_SIGNING_SECRET is not" not in output and "EDITOR" not in output and "xoxb-1-2" not in output
+    (env / ".env").write_text("SLACK_BOT_TOKN=xoxb-1-2-secret\n")
+    code, output = _check(env)
+    assert code == 0 and ".env: SLACK_BOT_TOKN is not a variable the bot reads; did you mean SLACK_BOT_TOKEN?" in output
 
 
 @pytest.mark.parametrize("environment, message", [
