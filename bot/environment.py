@@ -15,6 +15,7 @@ from bot.settings import Settings
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SIGNING_SECRET = re.compile(r"^[0-9a-f]{32}$")
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg")  # what storage.db can open
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ def database_url_problem(url: str) -> str:
     except ArgumentError:
         return ("DATABASE_URL is not a database URL (it has no scheme); for a file write sqlite:///./advocacy.db, "
                 "for a server postgresql://user:password@host/db")
-    if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
-        return f"DATABASE_URL uses {parsed.get_backend_name()!r}; use sqlite:///… or postgresql://…"
+    if parsed.drivername not in DRIVERS:
+        return f"DATABASE_URL uses {parsed.drivername!r}; use sqlite:///… or postgresql://…"
     return ""
 
 
