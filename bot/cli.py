@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from contextlib import contextmanager
+from functools import partial
+from typing import Iterator, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,52 +27,81 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _context():
-    """Settings, validated config, migrated database and core; exits with a clear message on bad config."""
-    from sqlalchemy.exc import SQLAlchemyError
+def _context(migrate: bool = True):
+    """Settings, validated config, a database at this version's schema, and the core.
 
+    A command that stores something brings the schema up to date first (and says so); one that only reads
+    (migrate=False) refuses a database that is not migrated. Any problem exits with one clear line."""
+    from bot.schema import bring_up_to_date, require_current
     from bot.server import build_context
 
     settings = _settings()
+    with _opening(settings):
+        return build_context(settings, schema=(lambda engine: _say(bring_up_to_date(engine))) if migrate
+                             else require_current)
+
+
+def _say(done: str) -> None:
+    if done:
+        err.print(escape(done), soft_wrap=True)
+
+
+@contextmanager
+def _opening(settings: Settings) -> Iterator[None]:
+    """Turn a bad DATABASE_URL or app.yaml, an unreachable database or an unfit schema into one line and exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.environment import database_error, database_url_problem
+    from bot.schema import SchemaProblem
+
+    if problem := database_url_problem(settings.database_url):
+        _refuse(f"[red]{escape(problem)}[/red]")
     try:
-        return build_context(settings)
+        yield
     except ConfigError as exc:
-        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        _refuse(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
+    except SchemaProblem as exc:
+        _refuse(f"[red]{escape(str(exc))}[/red]")
     except SQLAlchemyError as exc:
-        _database_exit(settings, exc)
+        _refuse(f"[red]{escape(database_error(settings.database_url, exc))}[/red]")
 
 
-def _database_exit(settings: Settings, exc: Exception) -> NoReturn:
-    from bot.environment import database_error
-
-    err.print(f"[red]{escape(database_error(settings.database_url, exc))}[/red]", soft_wrap=True)
-    raise typer.Exit(2) from None
+def _refuse(line: str) -> NoReturn:
+    err.print(line, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @app.command()
 def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
-          port: int = typer.Option(3000, help="Port to listen on.")) -> None:
+          port: int = typer.Option(3000, min=1, max=65535, help="Port to listen on.")) -> None:
     """Run the bot: Slack, Teams, intake pages, webhooks, scheduler, /healthz and /metrics."""
     with paused():
         import uvicorn
 
         from bot.checks import verify_in_background
+        from bot.listen import PortError, bind
         from bot.logs import setup_logging
-        from bot.replicas import ReplicaError, claim_sqlite_schedule
+        from bot.replicas import ReplicaError, claim_sqlite_schedule, hold
         from bot.server import create_app
 
         from workflows.digest import first_started
 
+        try:
+            listening = bind(host, port)  # before anything starts, so a taken port leaves nothing half done
+        except PortError as exc:
+            err.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from None
         ctx = _context()
         setup_logging(ctx.settings.log_level, ctx.settings.secrets())
         first_started(ctx.core)  # digests never report periods that ended before this
         if ctx.settings.scheduler:
             try:
-                lock = claim_sqlite_schedule(ctx.settings.database_url)  # noqa: F841 - held until exit
+                lock = claim_sqlite_schedule(ctx.settings.database_url)
             except ReplicaError as exc:
                 err.print(f"[red]Refusing to start:[/red] {escape(str(exc))}")
                 raise typer.Exit(3) from None
+            if lock:
+                ctx.background.append(partial(hold, lock))
         web = create_app(ctx)
     verify_in_background(ctx).wait(STARTUP_CHECK_WAIT)  # results after this are logged and shown by /healthz
     console.print(f"Database: {ctx.core.engine.url.render_as_string(hide_password=True)}")
@@ -81,23 +112,19 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
     if not ctx.settings.advocacy_secret.get_secret_value():
         console.print("[yellow]ADVOCACY_SECRET is not set: customer links use a development key.[/yellow]")
     console.print(f"Listening on http://{host}:{port}")
-    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.Server(uvicorn.Config(web, log_config=None, access_log=False)).run(sockets=[listening])
 
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    from sqlalchemy.exc import SQLAlchemyError
-
+    from bot.schema import bring_up_to_date
     from storage.db import make_engine
-    from storage.migrate import upgrade
 
     settings = _settings()
-    try:
+    with _opening(settings):
         engine = make_engine(settings.database_url)
-        upgrade(engine)
-    except SQLAlchemyError as exc:
-        _database_exit(settings, exc)
+        _say(bring_up_to_date(engine))
     console.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -111,8 +138,7 @@ def check_config(path: str = typer.Argument(None, help="app.yaml to check (defau
     try:
         config = load_config(source)
     except ConfigError as exc:
-        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        _refuse(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
     problems = [f"[red]Invalid configuration:[/red] {escape(f'{source}: {problem}')}" for problem in unworkable(config)]
     findings = environment_findings(settings)
     problems += [f"[red]Environment:[/red] {escape(f.what)}: {escape(f.detail)}" + (f"; {escape(f.fix)}" if f.fix else "")
@@ -152,14 +178,22 @@ def demo_data(accounts: int = typer.Option(300, min=1, max=100000, help="How man
     Nothing is posted to chat."""
     from storage.outbox import discard_pending
     from workflows.demo import load_demo
+    from workflows.errors import AlreadyDone, Conflict
 
     ctx = _context()
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Generating demo data", total=accounts)
-        counts = load_demo(ctx.core, accounts=accounts, seed=seed, months=months,
-                           progress=lambda n: progress.update(task, completed=n))
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Generating demo data", total=accounts)
+            counts = load_demo(ctx.core, accounts=accounts, seed=seed, months=months,
+                               progress=lambda n: progress.update(task, completed=n))
+    except AlreadyDone as exc:
+        console.print(escape(exc.message))
+        return
+    except Conflict as exc:
+        err.print(f"[red]{escape(exc.message)}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
     parked = discard_pending(ctx.core.engine, "demo data is not posted to chat", ctx.core.now())
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" created ({parked} chat posts not sent).")
 

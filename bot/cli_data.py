@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.markup import escape
@@ -13,7 +15,7 @@ from rich.markup import escape
 from bot.cli_referrals import AS_HELP, _actor
 from workflows.errors import DomainError, InvalidInput
 from workflows.periods import parse_periods
-from workflows.states import AskType, DealOutcome
+from workflows.states import DEAL_CLOSINGS, DEAL_CLOSINGS_TEXT, AskType, DealOutcome
 
 IMPORT_KINDS = ("accounts", "contacts", "nps", "usage", "support", "opportunities")  # imports.KINDS, for --help
 
@@ -37,12 +39,12 @@ def import_cmd(kind: str = typer.Argument(..., help=f"What the file holds: {', '
     from workflows import imports
 
     cli = _cli()
-    ctx = cli._context()
     try:
-        with file.open(encoding="utf-8-sig", newline="") as stream:
-            report = imports.import_csv(ctx.core, kind, stream, source=f"import:{file.name}")
+        text = imports.decode(file.read_bytes())
+        report = imports.import_csv(cli._context().core, kind, io.StringIO(text, newline=""),
+                                    source=f"import:{file.name}")
     except DomainError as exc:
-        cli.err.print(f"[red]{escape(file.name)}:[/red] {escape(exc.message)}")
+        cli.err.print(f"[red]{escape(file.name)}:[/red] {escape(exc.message)}", soft_wrap=True)
         raise typer.Exit(2) from None
     cli.console.print(escape(f"{file.name}: {report.summary}."))
     for line, reason in report.errors:
@@ -57,7 +59,7 @@ def export_advocates(file: str = typer.Argument(..., help="CSV file to write, or
     from workflows import export
 
     cli = _cli()
-    rows = export.advocates(cli._context().core)
+    rows = export.advocates(cli._context(migrate=False).core)
     _write(file, export.write_csv, rows, "advocate(s)")
 
 
@@ -79,7 +81,7 @@ def export_metrics(period: str = typer.Option(..., "--period", help="A month (20
     from workflows import export
 
     cli = _cli()
-    core = cli._context().core
+    core = cli._context(migrate=False).core
     try:
         rows = export.metrics(core, parse_periods(period, core.config.tz))
     except DomainError as exc:
@@ -136,7 +138,7 @@ def review_campaign_cmd(
     from workflows import gating
 
     cli = _cli()
-    core = cli._context().core
+    core = cli._context(migrate=send).core
     try:
         if not send:
             plan = gating.review_campaign(core, _actor(who), kind, segment, industry, region)
@@ -158,19 +160,21 @@ def review_campaign_cmd(
 
 
 def deal_cmd(opportunity_id: str = typer.Argument(..., help="The CRM's opportunity id."),
-             outcome: DealOutcome = typer.Argument(..., help="won, lost or withdrawn."),
+             outcome: Literal[tuple(o.value for o in DEAL_CLOSINGS)] = typer.Argument(  # type: ignore[valid-type]
+                 ..., help=f"{DEAL_CLOSINGS_TEXT}."),
              amount: float = typer.Option(..., "--amount", help="The final amount."),
              closed_on: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"],
                                                 help="The day it closed (default today)."),
              who: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
-    """Record a deal's outcome: won, lost or withdrawn, with the final amount and the day it closed."""
+    """Record a deal's outcome, with the final amount and the day it closed."""
     from workflows import sales
 
     cli = _cli()
     core = cli._context().core
     day = closed_on.date() if closed_on else core.now().astimezone(core.config.tz).date()
     try:
-        cli.console.print(escape(sales.close_deal(core, _actor(who), opportunity_id, outcome, amount, day).message))
+        cli.console.print(escape(sales.close_deal(core, _actor(who), opportunity_id, DealOutcome(outcome), amount,
+                                                 day).message))
     except DomainError as exc:
         cli.err.print(f"[red]{escape(exc.message)}[/red]")
         raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
@@ -181,9 +185,13 @@ def placements_cmd(story: int = typer.Option(None, "--story", help="Only this st
     from workflows import clicks
 
     cli = _cli()
-    found = clicks.clicks_per_placement(cli._context().core, story)
+    try:
+        found = clicks.clicks_per_placement(cli._context(migrate=False).core, story)
+    except DomainError as exc:
+        cli.err.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(1) from None
     if not found:
-        cli.console.print("No placements yet.")
+        cli.console.print(clicks.none_to_list(story))
     for row in found:
         p = row.placement
         cli.console.print(escape(f"{row.clicks:>6,} clicks  story {p.story_id} ({row.account})  {p.channel.value:<11} "

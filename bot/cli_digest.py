@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from workflows.errors import Conflict, DomainError, InvalidInput
-from workflows.periods import containing, parse_period
+from workflows.periods import asked_for, parse_period
 
 PERIOD_HELP = "A month (2026-10) or a quarter (2026-Q3), in the configured timezone."
 
@@ -26,9 +26,9 @@ def preview(period: str = typer.Option(None, "--period", help=PERIOD_HELP + " De
     from bot.cli import _context
     from workflows.digest import build_digest, digest_card, digest_text
 
-    core = _context().core
+    core = _context(migrate=False).core
     try:
-        chosen = parse_period(period, core.config.tz) if period else containing(core.now(), core.config.tz)
+        chosen = asked_for(period, core.now(), core.config.tz)
     except DomainError as exc:
         raise _fail(exc) from None
     digest = build_digest(core, chosen)

@@ -21,6 +21,7 @@ SIGNING_SECRET = re.compile(r"^[0-9a-f]{32}$")
 OTHER_VARIABLES = ("FORWARDED_ALLOW_IPS",)  # read by uvicorn
 KNOWN_VARIABLES = sorted([name.upper() for name in Settings.model_fields] + list(OTHER_VARIABLES))
 PREFIXES = tuple({name.split("_")[0] + "_" for name in KNOWN_VARIABLES if "_" in name})
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg")  # what storage.db can open
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ def database_url_problem(url: str) -> str:
     except ArgumentError:
         return ("DATABASE_URL is not a database URL (it has no scheme); for a file write sqlite:///./advocacy.db, "
                 "for a server postgresql://user:password@host/db")
-    if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
-        return f"DATABASE_URL uses {parsed.get_backend_name()!r}; use sqlite:///… or postgresql://…"
+    if parsed.drivername not in DRIVERS:
+        return f"DATABASE_URL uses {parsed.drivername!r}; use sqlite:///… or postgresql://…"
     return ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 from pathlib import Path
@@ -24,16 +25,38 @@ def claim_sqlite_schedule(database_url: str):
     if database == ":memory:":
         return None
     lock_path = Path(database).resolve().with_suffix(".scheduler.lock")
-    handle = open(lock_path, "a+")  # noqa: SIM115 - kept open: the lock lives as long as the process
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    while True:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - kept open: the lock lives as long as the process
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ReplicaError(
+                f"Another advocacy-bot process already runs the schedule on {database}. SQLite serves a single "
+                "replica: set DATABASE_URL to PostgreSQL to run several, or start this one with SCHEDULER=false."
+            ) from None
+        if _is_ours(handle):  # else the holder removed it as it stopped, after we opened it: open the new one
+            break
         handle.close()
-        raise ReplicaError(
-            f"Another advocacy-bot process already runs the schedule on {database}. SQLite serves a single "
-            "replica: set DATABASE_URL to PostgreSQL to run several, or start this one with SCHEDULER=false."
-        ) from None
     handle.truncate(0)
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def _is_ours(handle) -> bool:
+    """Whether the lock file's path still names the file this handle holds."""
+    try:
+        return os.stat(handle.name).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+async def hold(handle) -> None:
+    """Keep the claim while the server runs; when it stops, remove the lock file (still ours) and let go."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if _is_ours(handle):
+            os.unlink(handle.name)
+        handle.close()

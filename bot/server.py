@@ -16,6 +16,7 @@ from typing import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.engine import Engine
 from starlette.datastructures import MutableHeaders
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -163,12 +164,12 @@ class RequestContext:
                 f" refused: {reason}" if reason else "")
 
 
-def build_context(settings: Settings, config: ProgramConfig | None = None,
-                  clock: Callable = system_clock) -> BotContext:
-    """Load configuration, migrate the database and build the core."""
+def build_context(settings: Settings, config: ProgramConfig | None = None, clock: Callable = system_clock,
+                  schema: Callable[[Engine], object] = upgrade) -> BotContext:
+    """Load configuration, see to the schema (by default: migrate the database) and build the core."""
     config = config or load_config(settings.advocacy_config)
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    schema(engine)
     return BotContext(settings=settings, core=Core(engine, config, settings.link_secret(), clock=clock,
                                                    chart=_digest_chart))
 

@@ -28,12 +28,12 @@ def _config(connection):
 
 
 def applied(engine: Engine) -> set[str]:
-    """The revisions recorded in the database (none before the first migration)."""
-    try:
-        with engine.connect() as connection:
+    """The revisions recorded in the database (none before the first migration); raises when it cannot be reached."""
+    with engine.connect() as connection:
+        try:
             return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
-    except DBAPIError:  # no alembic_version table yet
-        return set()
+        except DBAPIError:  # no alembic_version table yet
+            return set()
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:

@@ -37,6 +37,10 @@ class Repo:
     def get(self, model: type[T], item_id: int | None) -> T | None:
         return self.session.get(model, item_id) if item_id is not None else None
 
+    def any_of(self, model: type[T]) -> bool:
+        """Whether the table holds a row at all."""
+        return self.session.exec(select(model.id).limit(1)).first() is not None
+
     def add(self, obj: T) -> T:
         self.session.add(obj)
         self.session.flush()

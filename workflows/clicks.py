@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from storage import models as m
 from storage import outcomes as oq
 from workflows.core import Core
+from workflows.errors import NotFound
 from workflows.utm import short_link
 
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -33,8 +34,15 @@ class PlacementClicks:
 
 
 def clicks_per_placement(core: Core, story_id: int | None = None) -> list[PlacementClicks]:
-    """Every placement with its short link and counted clicks, most clicked first (what marketing sees)."""
+    """Every placement (of one story, if given) with its short link and counted clicks, most clicked first."""
     with core.unit(read_only=True) as unit:
+        if story_id is not None and unit.repo.get(m.Story, story_id) is None:
+            raise NotFound(f"No story {story_id}.")
         found = oq.clicks_per_placement(unit.repo.session, story_id)
     return [PlacementClicks(p, account, short_link(core.config.public_url, p.code) if p.code else "", n)
             for p, account, n in found]
+
+
+def none_to_list(story_id: int | None = None) -> str:
+    """What to say when there is no placement to list."""
+    return "No placements yet." if story_id is None else f"Story {story_id} has no placements yet."

@@ -19,7 +19,7 @@ from storage import models as m
 from workflows import asks, calls, final, nudges, sales, stories, wins
 from workflows.actors import Actor
 from workflows.core import Core
-from workflows.errors import DomainError
+from workflows.errors import AlreadyDone, Conflict, DomainError
 from workflows.links import new_nonce
 from workflows.states import (AskType, ConsentChannel, ConsentScope, DealOutcome, OutcomeType, PlacementChannel,
                               ReferralState, ReviewSite, Role, StoryState)
@@ -89,7 +89,8 @@ class _Run:
 
 def load_demo(core: Core, accounts: int = 300, seed: int = 7, months: int = 12,
               progress: Callable[[int], None] = lambda n: None) -> dict:
-    """Fill the database with `months` of a sample program; returns counts of what was created."""
+    """Fill an empty database with `months` of a sample program; returns counts of what was created."""
+    _refuse_filled(core)
     now = core.now()
     start = now - timedelta(days=round(months * 30.44))
     clock = _Clock(start)
@@ -105,6 +106,17 @@ def load_demo(core: Core, accounts: int = 300, seed: int = 7, months: int = 12,
     clock.current = now
     run.count("expired", nudges.ask_expired(run.core))  # asks nobody answered in time, as the nudges would
     return run.counts
+
+
+def _refuse_filled(core: Core) -> None:
+    """The sample goes into an empty database only: loaded twice, or mixed with real accounts, it would mislead."""
+    with core.unit(read_only=True) as unit:
+        if unit.repo.wins_by([DEMO_ACTOR.key], limit=1):
+            raise AlreadyDone("Demo data is already loaded; nothing changed. For a fresh sample, set DATABASE_URL "
+                              "to a new database (e.g. sqlite:///./demo.db).")
+        if unit.repo.any_of(m.Account):
+            raise Conflict("This database already holds accounts, and demo data goes into an empty one only; "
+                           "nothing changed. Set DATABASE_URL to a new database (e.g. sqlite:///./demo.db).")
 
 
 def _accounts(run: _Run, accounts: int, start: datetime, months: int) -> list[tuple[m.Account, m.Contact]]:

@@ -16,10 +16,11 @@ from workflows.text import stamp
 T = TypeVar("T", bound=SQLModel)
 
 
-def load(unit: Unit, model: type[T], item_id: int, what: str) -> T:
+def load(unit: Unit, model: type[T], item_id: int, what: str, typed: bool = False) -> T:
+    """The item, or NotFound; `typed` when a person typed the id (it may never have existed), not a button."""
     item = unit.repo.get(model, item_id)
     if item is None:
-        raise NotFound(f"That {what} no longer exists.")
+        raise NotFound(f"No {what} {item_id}." if typed else f"That {what} no longer exists.")
     return item
 
 

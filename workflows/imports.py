@@ -6,6 +6,7 @@ An empty CSV cell leaves the stored value as it is.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from dataclasses import dataclass, field
@@ -281,6 +282,18 @@ def _header(kind: str, fieldnames: list[str] | None) -> None:
         problems = ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []) + \
                    ([f"missing column(s) {', '.join(missing)}"] if missing else [])
         raise InvalidInput(f"{'; '.join(problems)}. Columns for {kind}: {', '.join(known)}.", field="file")
+
+
+def decode(data: bytes) -> str:
+    """A CSV file's text: UTF-8, with or without a byte order mark (as Excel's "CSV UTF-8" writes it)."""
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body[:exc.start].count(b"\n") + 1
+        raise InvalidInput(f"line {line} is not UTF-8 text, so nothing was imported; save the file as UTF-8 (in "
+                           "Excel: Save As, \"CSV UTF-8 (Comma delimited)\") and import it again.",
+                           field="file") from None
 
 
 def import_csv(core: Core, kind: str, stream: IO[str], source: str = "import") -> ImportReport:

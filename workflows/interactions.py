@@ -24,8 +24,9 @@ from workflows.digest import Digest, build_digest, digest_card
 from workflows.effects import Button, Card
 from workflows.errors import DomainError, InvalidInput, NotFound
 from workflows.outcome import Outcome
-from workflows.periods import containing, parse_period
-from workflows.states import AskType, DealOutcome, PlacementChannel, RecognitionKind, Role, label
+from workflows.periods import asked_for
+from workflows.states import (DEAL_CLOSINGS, DEAL_CLOSINGS_TEXT, AskType, DealOutcome, PlacementChannel,
+                              RecognitionKind, Role, label)
 
 FRIENDLY_ERROR = "Sorry, something went wrong; it has been logged."
 STALE = "This button no longer points at anything. Open the latest message instead."
@@ -116,8 +117,8 @@ class OutcomeNoteInput(ItemInput):
 
 class DealCloseInput(Input):
     opportunity_id: str = Field(..., max_length=64, validation_alias=AliasChoices("opportunity_id", "id"))
-    outcome: DealOutcome = Field(title="Outcome", json_schema_extra={**_ui(what="won, lost or withdrawn"),
-                                                                     "choices": ["won", "lost", "withdrawn"]})
+    outcome: DealOutcome = Field(title="Outcome", json_schema_extra={**_ui(what=DEAL_CLOSINGS_TEXT),
+                                                                     "choices": [o.value for o in DEAL_CLOSINGS]})
     amount: float = Field(..., title="Final amount", json_schema_extra=_ui(what="the final amount"))
     closed_on: date = Field(title="Closed on", json_schema_extra=_ui(what="the date the deal closed"))
 
@@ -177,8 +178,7 @@ def _find_proof(core: Core, actor: Actor, given: TextInput) -> ProofFound:
 
 def _show_digest(core: Core, actor: Actor, given: TextInput) -> DigestShown:
     """The digest of a period ('2026-10', '2026-Q3'; the month so far by default), with its chart."""
-    tz = core.config.tz
-    period = parse_period(given.text, tz) if given.text else containing(core.now(), tz)
+    period = asked_for(given.text, core.now(), core.config.tz)
     digest = build_digest(core, period)
     card = digest_card(digest)
     if core.chart is not None:
@@ -201,7 +201,7 @@ def _show_placements(core: Core, actor: Actor, _: TextInput) -> PlacementsShown:
              f"({p.account}, story {p.placement.story_id}, {label(p.placement.channel)}, {p.placement.state.value}) "
              f"opens {p.placement.url}" for p in found[:PLACEMENTS_SHOWN]]
     more = [f"and {len(found) - PLACEMENTS_SHOWN} more"] if len(found) > PLACEMENTS_SHOWN else []
-    heading = "Clicks per placement, most clicked first:" if found else "No placements yet."
+    heading = "Clicks per placement, most clicked first:" if found else clicks.none_to_list()
     return PlacementsShown(message="\n".join([heading] + lines + more), placements=found)
 
 

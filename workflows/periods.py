@@ -110,6 +110,16 @@ def parse_period(text: str, tz: ZoneInfo) -> Period:
                        field="period")
 
 
+def asked_for(text: str, now: datetime, tz: ZoneInfo) -> Period:
+    """The period a person named ('' for the month under way), refused when it has not started yet."""
+    current = containing(now, tz)
+    period = parse_period(text, tz) if text else current
+    if period.start > now:
+        raise InvalidInput(f"{period.label} has not started yet; give {current.key} (this month so far) or an "
+                           "earlier period.", field="period")
+    return period
+
+
 MAX_RANGE = 120
 
 

@@ -130,7 +130,7 @@ def mark_converted(core: Core, actor: Actor, referral_id: int, amount: float) ->
     if not 0 <= amount <= 1e12:
         raise InvalidInput("Enter the amount as a positive number.", field="amount")
     with core.unit() as unit:
-        referral = load(unit, m.Referral, referral_id, "referral")
+        referral = load(unit, m.Referral, referral_id, "referral", typed=True)
         transition(unit, referral, "referral", (ReferralState.MADE,), ReferralState.CONVERTED, actor, "converted",
                    {"amount": amount, "converted_at": unit.now}, amount=amount)
     return f"Referral #{referral_id} ({referral.referred_company}) converted: {amount:,.0f}."

@@ -16,7 +16,7 @@ from workflows.core import Core, Unit
 from workflows.errors import Conflict, InvalidInput, NotFound
 from workflows.guards import load
 from workflows.outcome import Outcome
-from workflows.states import (USABLE_STORY, ConsentChannel, DealOutcome, PlacementChannel, RecognitionKind, Role,
+from workflows.states import (DEAL_CLOSINGS, DEAL_CLOSINGS_TEXT, USABLE_STORY, ConsentChannel, DealOutcome, PlacementChannel, RecognitionKind, Role,
                               StoryState, label)
 from workflows.stories import consent_allows
 from workflows.text import day_label
@@ -212,8 +212,6 @@ def receive_opportunity(core: Core, event: OpportunityEvent) -> dict:
         return {"status": "processed", "deal_id": deal.id, "outcome": deal.outcome.value, "change": change}
 
 
-CLOSING = (DealOutcome.WON, DealOutcome.LOST, DealOutcome.WITHDRAWN)
-
 
 def close_deal(core: Core, actor: Actor, opportunity_id: str, outcome: DealOutcome, amount: float,
                closed_on: date) -> Outcome:
@@ -222,8 +220,8 @@ def close_deal(core: Core, actor: Actor, opportunity_id: str, outcome: DealOutco
     opportunity_id = opportunity_id.strip()
     if not opportunity_id or len(opportunity_id) > 64:
         raise InvalidInput("Enter the opportunity id (up to 64 characters).", field="opportunity_id")
-    if outcome not in CLOSING:
-        raise InvalidInput("Choose won, lost or withdrawn.", field="outcome")
+    if outcome not in DEAL_CLOSINGS:
+        raise InvalidInput(f"Choose {DEAL_CLOSINGS_TEXT}.", field="outcome")
     if amount < 0 or amount > 1e12:
         raise InvalidInput("Enter the final amount as a positive number.", field="amount")
     with core.unit() as unit:

@@ -45,6 +45,9 @@ REFERRAL_FLOW = {ReferralState.MADE: {ReferralState.CONVERTED, ReferralState.LOS
 FLOWS = {"nomination": NOMINATION_FLOW, "ask": ASK_FLOW, "story": STORY_FLOW, "reference": REFERENCE_FLOW,
          "close_loop": CLOSE_LOOP_FLOW, "referral": REFERRAL_FLOW}
 USABLE_STORY = (StoryState.APPROVED, StoryState.PUBLISHED)  # what sales and references may draw on
+# what a seller may record a deal as (an open deal is the state before), and the same in words
+DEAL_CLOSINGS = (DealOutcome.WON, DealOutcome.LOST, DealOutcome.WITHDRAWN)
+DEAL_CLOSINGS_TEXT = ", ".join(o.value for o in DEAL_CLOSINGS[:-1]) + f" or {DEAL_CLOSINGS[-1].value}"
 
 
 def sources(flow: dict, to: StrEnum) -> tuple[StrEnum, ...]:

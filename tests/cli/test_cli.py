@@ -24,16 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADVOCACY_CONFIG", str(ROOT / "app.yaml"))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_ID"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
 def test_check_config_accepts_the_shipped_app_yaml(env):
     result = runner.invoke(app, ["check-config"])
     assert result.exit_code == 0, result.output
@@ -124,10 +114,12 @@ def test_serve_starts_without_chat_credentials_and_answers_health(env):
                 if after > before:
                     break
         assert after > before
+        assert (env / "cli.scheduler.lock").exists()  # the schedule is claimed while it runs
     finally:
         output = _stop(proc)
     assert f"Listening on http://127.0.0.1:{port}" in output
     assert "ADVOCACY_SECRET is not set" in output
+    assert not (env / "cli.scheduler.lock").exists()  # and let go, leaving no file behind, when it stops
 
 
 def test_second_scheduling_process_on_one_sqlite_file_is_refused(env):

@@ -11,24 +11,14 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.cli.test_cli import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = yaml.safe_load((ROOT / "app.yaml").read_text())
 runner = CliRunner()
-SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD",
-           "TEAMS_TENANT_ID", "ADVOCACY_SECRET", "WEBHOOK_SECRET")
 GOOD_ENV = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef",
             "TEAMS_APP_ID": "5f0c5a6e-1111-4222-8333-944455556666", "TEAMS_APP_PASSWORD": "s3cr3t-value",
             "TEAMS_TENANT_ID": "0c7d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"}
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    for name in SECRETS:
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
 
 
 def _check(env, changes: dict | None = None, drop: str = "", **environment) -> tuple[int, str]:
@@ -139,8 +129,9 @@ def test_environment_problems_are_named_without_their_values(env, environment, m
     ("postgresql://postgres:hunter2@127.0.0.1:1/advocacy",
      "DATABASE_URL: cannot reach the database at 127.0.0.1:1/advocacy (connection failed"),
 ])
-@pytest.mark.parametrize("command", [["serve"], ["migrate"], ["demo-data", "--accounts", "1"]])
+@pytest.mark.parametrize("command", [["serve", "--port", "{port}"], ["migrate"], ["demo-data", "--accounts", "1"]])
 def test_a_bad_database_url_is_one_line_and_a_non_zero_exit(env, url, message, command):
+    command = [str(_free_port()) if part == "{port}" else part for part in command]
     result = subprocess.run([sys.executable, "-m", "bot", *command], capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url, "COLUMNS": "80",
                                  "ADVOCACY_CONFIG": str(ROOT / "app.yaml")}, cwd=env)
@@ -148,3 +139,19 @@ def test_a_bad_database_url_is_one_line_and_a_non_zero_exit(env, url, message, c
     assert result.returncode == 2
     assert output.startswith(message) and len(output.splitlines()) == 1, output
     assert "hunter2" not in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("url, scheme", [("mysql://advocacy:hunter2@db/advocacy", "mysql"),
+                                         ("postgresql+asyncpg://advocacy:hunter2@db/advocacy", "postgresql+asyncpg")])
+@pytest.mark.parametrize("command", [["migrate"], ["placements"], ["digest", "preview"], ["export", "advocates", "-"],
+                                     ["import", "accounts", "accounts.csv"], ["sweep"],
+                                     ["referral", "convert", "1", "--amount", "5", "--as", "U0MARKETNG"],
+                                     ["serve", "--port", "{port}"]])
+def test_every_command_refuses_a_database_it_cannot_use_as_check_config_does(env, url, scheme, command):
+    (env / "accounts.csv").write_text("crm_id,name\nA-1,Acme\n")
+    command = [str(_free_port()) if part == "{port}" else part for part in command]
+    result = runner.invoke(app, command, env={"DATABASE_URL": url, "ADVOCACY_CONFIG": str(ROOT / "app.yaml")})
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == f"DATABASE_URL uses {scheme!r}; use sqlite:///… or postgresql://…"
+    assert _check(env, DATABASE_URL=url) == (2, f"Environment: DATABASE_URL: DATABASE_URL uses {scheme!r}; use "
+                                                "sqlite:///… or postgresql://…; fix DATABASE_URL")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage import models as m
 from storage.db import make_engine
+from storage.migrate import upgrade
 from tests.core.helpers import rows
 from tests.digest.test_card import png_size
 from workflows.periods import containing
@@ -25,6 +26,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ADVOCACY_CONFIG", str(ROOT / "app.yaml"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'cli.db'}"))  # a preview reads a migrated database only
     return tmp_path
 
 

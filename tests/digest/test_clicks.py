@@ -91,7 +91,7 @@ def test_marketing_lists_clicks_per_placement_from_the_command_line(core, engine
     with served(core) as client:
         for _ in range(3):
             client.get(f"/p/{code}", headers={"user-agent": BROWSER})
-    monkeypatch.setattr(cli, "_context", lambda: BotContext(settings=Settings(_env_file=None), core=core))
+    monkeypatch.setattr(cli, "_context", lambda migrate=True: BotContext(settings=Settings(_env_file=None), core=core))
     result = CliRunner().invoke(cli.app, ["placements"])
     assert result.exit_code == 0, result.output
     assert "3 clicks  story 1 (Acme Corp)  website" in result.output and f"/p/{code} → https://example.com/customers/acme" \
