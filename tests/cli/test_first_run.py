@@ -146,7 +146,8 @@ def test_deal_help_lists_only_the_outcomes_it_accepts(env):
     assert code == 0 and "<won|lost|withdrawn>" in output and "open" not in output, output
     code, output = _run("deal", "OPP-1", "open", "--amount", "5", "--as", "U0MARKETNG")
     assert code == 2 and "'open' is not one of 'won'," in output, output
-    assert _run("deal", "OPP-1", "won", "--amount", "5", "--as", "U0MARKETNG")[0] == 0
+    code, output = _run("deal", "OPP-1", "won", "--amount", "5", "--as", "U0MARKETNG")
+    assert code == 1 and "I know no opportunity OPP-1." in output, output  # an accepted outcome, an unknown id
 
 
 def test_nothing_found_says_which_story_or_referral_is_missing(env):

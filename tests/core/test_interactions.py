@@ -113,6 +113,8 @@ def test_a_seller_closes_a_deal_through_the_table(core, engine):
     form = ix.form_for(core, SID, "deal.close", None)
     assert [f.name for f in form.fields] == ["outcome", "amount", "closed_on"]
     assert [value for value, _ in form.fields[0].choices] == ["won", "lost", "withdrawn"]
+    with core.unit() as unit:  # the CRM sent the opportunity
+        unit.repo.add(m.Deal(opportunity_id="O-7", created_at=unit.now, updated_at=unit.now))
     outcome = ix.dispatch(core, SID, "deal.close", {"id": "O-7", "outcome": "won", "amount": "1200",
                                                     "closed_on": "2026-11-09"})
     assert outcome.message == "Recorded: opportunity O-7 won, 1,200 on 9 Nov."
