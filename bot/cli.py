@@ -20,6 +20,8 @@ digest_app = typer.Typer(help="Leadership digests.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 console = Console()
 err = Console(stderr=True)
+for _output in (console, err):  # into a file or a log collector: a line stays one line (a terminal wraps it)
+    _output.soft_wrap = not _output.is_terminal
 STARTUP_CHECK_WAIT = 1.5  # seconds `serve` waits for the credential check before printing its banner
 
 

@@ -165,3 +165,12 @@ def test_a_digest_of_a_month_that_has_not_started_is_refused(env):
     assert _run("migrate")[0] == 0
     code, output = _run("digest", "preview", "--period", "2099-01")
     assert code == 2 and output.startswith("January 2099 has not started yet; give "), output
+
+
+def test_a_long_message_stays_one_line_when_the_output_goes_to_a_file(env):
+    """Rich wraps at 80 columns when it cannot see a terminal; logs and files get whole lines."""
+    assert _run("demo-data", "--accounts", "3")[0] == 0
+    again = subprocess.run([sys.executable, "-m", "bot", "demo-data", "--accounts", "3"], capture_output=True,
+                           text=True, timeout=60, env=os.environ.copy())
+    assert again.returncode == 0 and again.stdout.strip().startswith("Demo data is already loaded; nothing changed.")
+    assert len(again.stdout.strip().splitlines()) == 1 and len(again.stdout) > 100, again.stdout
