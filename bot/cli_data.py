@@ -140,7 +140,10 @@ def review_campaign_cmd(
     cli = _cli()
     core = cli._context(migrate=send).core
     try:
+        gating.require_review_kind(kind, core.config)
         if not send:
+            if out is not None:
+                raise InvalidInput("--out is written when the invitations are created: add --send.")
             plan = gating.review_campaign(core, _actor(who), kind, segment, industry, region)
             cli.console.print(escape(f"{plan.message} Add --send to invite {min(sample, len(plan.audience))} "
                                      "of them at random."))

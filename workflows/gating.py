@@ -157,6 +157,13 @@ def _tell_owners(unit: Unit, campaign_id: int, invitations: list[Invitation]) ->
                              person=owner))
 
 
+def require_review_kind(ask_type: AskType, config: ProgramConfig) -> None:
+    """Review campaigns invite public reviews only (review_gating.public_review_types in app.yaml)."""
+    if not is_public_review(ask_type, config):
+        raise InvalidInput(f"{label(ask_type)} is not a public review kind; review campaigns invite reviews.",
+                           field="ask_type")
+
+
 def send_review_campaign(core: Core, actor: Actor, ask_type: AskType = AskType.STAR_REVIEW, sample: int = 50,
                          incentive: str = "", segment: str = "", industry: str = "", region: str = "",
                          seed: int | None = None) -> CampaignSent:
@@ -165,9 +172,7 @@ def send_review_campaign(core: Core, actor: Actor, ask_type: AskType = AskType.S
     Every invitation is an ask of its own (sent, with the customer's link and text); the campaign row keeps how
     many promoters, passives, detractors and unscored contacts were invited, which shows there was no gating.
     """
-    if not is_public_review(ask_type, core.config):
-        raise InvalidInput(f"{label(ask_type)} is not a public review kind; review campaigns invite reviews.",
-                           field="ask_type")
+    require_review_kind(ask_type, core.config)
     if not 1 <= sample <= 5000:
         raise InvalidInput("Invite between 1 and 5,000 people.", field="sample")
     incentive = incentive.strip()

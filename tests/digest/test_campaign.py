@@ -86,6 +86,11 @@ def test_the_command_plans_then_sends_and_writes_the_invitations(env):  # noqa: 
         assert runner.invoke(app, ["import", kind, str(ROOT / "samples" / f"{kind}.csv")]).exit_code == 0
     plan = runner.invoke(app, ["review-campaign", "--as", "sam@example.com"])
     assert plan.exit_code == 0 and "Star review campaign:" in plan.output and "Add --send" in plan.output
+    # what --send would refuse is refused in the plan already, and a file asked for is never silently skipped
+    case_study = runner.invoke(app, ["review-campaign", "--as", "sam@example.com", "--kind", "case_study"])
+    assert case_study.exit_code == 2 and "Case study is not a public review kind" in case_study.output
+    planned_out = runner.invoke(app, ["review-campaign", "--as", "sam@example.com", "--out", str(env / "x.csv")])
+    assert planned_out.exit_code == 2 and "add --send" in planned_out.output and not (env / "x.csv").exists()
     no_file = runner.invoke(app, ["review-campaign", "--as", "sam@example.com", "--send"])
     assert no_file.exit_code == 2 and "--out" in no_file.output
     out = Path(env) / "invitations.csv"
