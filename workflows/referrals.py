@@ -17,7 +17,8 @@ from workflows.effects import Effect
 from workflows.errors import InvalidInput, NotFound
 from workflows.guards import load, transition
 from workflows.links import BadLink
-from workflows.states import ReferralState, Role
+from workflows.states import AskState, AskType, ReferralState, Role
+from workflows.stories import open_ask
 from workflows.text import looks_like_email
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -107,20 +108,42 @@ def record_referral(core: Core, code: str, form: ReferralForm) -> m.Referral:
         row = q.by_code(unit.repo, code)
         if row is None:
             raise BadLink("This referral link is not valid. Check that it was copied in full.")
-        referral = unit.repo.add(m.Referral(
-            account_id=row.account_id, contact_id=row.contact_id, code=code, referred_company=form.company,
-            referred_contact=form.referred_contact, created_at=unit.now))
-        unit.audit("referral", referral.id, "made", "customer", to_state=ReferralState.MADE.value)
-        account = unit.repo.get(m.Account, row.account_id)
-        contact = unit.repo.get(m.Contact, row.contact_id)
-        card = cards.notice(f"Referral from {account.name}: {form.company}",
-                            f"{contact.name} introduced {form.referred_contact} at {form.company}.",
-                            f"Referral #{referral.id}. Thank them for their time; when the deal closes, record "
-                            f"it with: advocacy-bot referral convert {referral.id} --amount <amount>")
-        if account.owner:
-            unit.emit(Effect("dm", card, person=account.owner))
-        else:
-            unit.emit(Effect("post", card, purpose="wins"))
+        return _referred(unit, row.account_id, row.contact_id, code, form, "customer")
+
+
+def answer_referral_ask(core: Core, token: str, form: ReferralForm) -> m.Referral:
+    """A customer's answer to a referral ask: the team they introduce, recorded as a referral to follow up
+    (never a story: nothing of it is published). The ask becomes responded."""
+    with core.unit() as unit:
+        ask = open_ask(unit, token)
+        if ask.ask_type != AskType.REFERRAL:
+            raise BadLink("This link is not valid. Check that it was copied in full.")
+        customer = Actor(platform="web", user_id="customer")
+        if ask.state == AskState.DRAFTED:
+            transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent", {"sent_at": unit.now})
+        transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
+                   {"responded_at": unit.now})
+        contact = unit.repo.get(m.Contact, ask.contact_id)
+        code = _ensure_code(unit, contact, ask.owner) if contact else ""
+        return _referred(unit, ask.account_id, ask.contact_id, code, form, customer.key, ask.owner)
+
+
+def _referred(unit: Unit, account_id: int, contact_id: int | None, code: str, form: ReferralForm, by: str,
+              owner: str = "") -> m.Referral:
+    """Record the referral and ask the account's owner (or the wins channel) to follow up."""
+    referral = unit.repo.add(m.Referral(
+        account_id=account_id, contact_id=contact_id, code=code, referred_company=form.company,
+        referred_contact=form.referred_contact, created_at=unit.now))
+    unit.audit("referral", referral.id, "made", by, to_state=ReferralState.MADE.value)
+    account = unit.repo.get(m.Account, account_id)
+    contact = unit.repo.get(m.Contact, contact_id) if contact_id else None
+    card = cards.notice(f"Referral from {account.name}: {form.company}",
+                        f"{contact.name if contact else account.name} introduced {form.referred_contact} at "
+                        f"{form.company}.",
+                        f"Referral #{referral.id}. Thank them for their time; when the deal closes, record "
+                        f"it with: advocacy-bot referral convert {referral.id} --amount <amount>")
+    owner = owner or account.owner
+    unit.emit(Effect("dm", card, person=owner) if owner else Effect("post", card, purpose="wins"))
     return referral
 
 

@@ -70,10 +70,7 @@ LAYOUTS: dict[AskType, Layout] = {
     AskType.USER_CONTENT: Layout(
         "Share a post, screenshot or video", "Paste a link to what you would like to share, and a line about it.",
         (Prompt("body", "Link and a line about it", required=True), RESULT, METRICS)),
-    AskType.REFERRAL: Layout(
-        "Introduce a team that would benefit", "Tell us who, and we will reach out mentioning you.",
-        (Prompt("body", "Who would benefit, and how can we reach them?", "Company, name and email.", required=True),)),
-}
+}  # a referral ask has a page of its own (introduce.html): it records a referral, never a story
 CALL_PREP = (GOAL, RESULT, METRICS)  # optional prompts shown with the call time on a story call
 CALL_OFFER = Prompt("preferred_time", "When suits you for a call?", CALL_TIME.hint, False, 200)
 

@@ -23,7 +23,7 @@ from bot.logs import refused
 from workflows import calls, final, referrals, reviews, stories
 from workflows.errors import Conflict, DomainError, InvalidInput
 from workflows.links import BadLink
-from workflows.states import label
+from workflows.states import AskType, label
 
 STATIC = Path(__file__).parent / "static"
 templates = Environment(loader=PackageLoader("bot.intake", "templates"), autoescape=select_autoescape(default=True),
@@ -76,6 +76,21 @@ async def _posted(request: Request) -> dict[str, list[str]] | HTMLResponse:
         return problem("We could not read that form", "Go back, reload the page and send it again.", 400)
 
 
+REFERRED = ("company", "contact_name", "contact_email")
+
+
+def read_referral(raw: dict[str, list[str]]) -> tuple[dict, referrals.ReferralForm | None, dict]:
+    """The introduced team as typed, the form when it is acceptable, and the problems by field."""
+    values = {name: forms.first_text(raw, name) for name in REFERRED}
+    try:
+        return values, referrals.ReferralForm.model_validate(values), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            errors.setdefault(str(error["loc"][0]), forms.message(error))
+        return values, None, errors
+
+
 def router(ctx: BotContext) -> APIRouter:
     core = ctx.core
     csrf = Csrf(ctx.settings.link_secret())
@@ -105,7 +120,7 @@ def router(ctx: BotContext) -> APIRouter:
         if earlier is None:
             return bad_link(request, error)
         done = earlier.submitted
-        if raw is not None:
+        if raw is not None and done.story.ask_type in forms.LAYOUTS:
             again = forms.parse(raw, forms.layout_for(done.story.ask_type), core.now(), core.config.tz)
             if again.form and stories.answers_key(again.form) == earlier.answers:
                 return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
@@ -123,12 +138,37 @@ def router(ctx: BotContext) -> APIRouter:
             disclosure=core.config.review_gating.incentive_disclosure, decline_action=f"/intake/{token}/decline",
             timezone=core.config.timezone))
 
+    def introduce_page(request: Request, token: str, view: stories.IntakeView, values: dict, errors: dict,
+                       status: int = 200) -> Response:
+        """A referral ask's page: the team the customer introduces (recorded as a referral, never published)."""
+        first = view.contact.name.split()[0] if view.contact and view.contact.name else ""
+        return with_token(request, token, lambda field: render(
+            "introduce.html", status, view=view, values=values, errors=errors, csrf=field, first_name=first,
+            kind=label(view.ask.ask_type), forms=forms, decline_action=f"/intake/{token}/decline"))
+
+    async def introduced(request: Request, token: str, view: stories.IntakeView, raw: dict) -> Response:
+        values, form, errors = read_referral(raw)
+        if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
+            return introduce_page(request, token, view, values, {"send": SEND_AGAIN}, 403)
+        if form is None:
+            not_accepted(request, errors)
+            return introduce_page(request, token, view, values, errors, 400)
+        try:
+            await run_in_threadpool(referrals.answer_referral_ask, core, token, form)
+        except (BadLink, Conflict) as exc:
+            return bad_link(request, exc)
+        return render("done.html", title="Thank you for the introduction",
+                      message=f"We will reach out to {form.contact_name} at {form.company}, mentioning you. "
+                              "Nothing you wrote here is published.")
+
     @api.get("/intake/{token}", response_class=HTMLResponse)
     async def intake(request: Request, token: str):
         try:
             view = await run_in_threadpool(stories.view_intake, core, token)
         except BadLink as exc:
             return await used_link(request, token, exc)
+        if view.ask.ask_type == AskType.REFERRAL:
+            return introduce_page(request, token, view, {}, {})
         return intake_page(request, token, view, forms.blank())
 
     @api.post("/intake/{token}", response_class=HTMLResponse)
@@ -140,6 +180,8 @@ def router(ctx: BotContext) -> APIRouter:
             view = await run_in_threadpool(stories.view_intake, core, token)
         except BadLink as exc:
             return await used_link(request, token, exc, raw if csrf_ok(request, token, raw) else None)
+        if view.ask.ask_type == AskType.REFERRAL:
+            return await introduced(request, token, view, raw)
         layout = forms.layout_for(view.ask.ask_type)
         posted = forms.parse(raw, layout, core.now(), core.config.tz)
         if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
@@ -309,15 +351,10 @@ def router(ctx: BotContext) -> APIRouter:
             referrer = await run_in_threadpool(referrals.view_referrer, core, code)
         except BadLink as exc:
             return bad_link(request, exc)
-        values = {name: forms.first_text(raw, name) for name in ("company", "contact_name", "contact_email")}
+        values, form, errors = read_referral(raw)
         if not csrf_ok(request, code, raw):  # what was typed is shown again with a fresh token
             return referral_page(request, code, referrer, values, {"send": SEND_AGAIN}, 403)
-        try:
-            form = referrals.ReferralForm.model_validate(values)
-        except ValidationError as exc:
-            errors = {}
-            for error in exc.errors():
-                errors.setdefault(str(error["loc"][0]), forms.message(error))
+        if form is None:
             not_accepted(request, errors)
             return referral_page(request, code, referrer, values, errors, 400)
         try:

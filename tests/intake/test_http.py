@@ -224,3 +224,25 @@ def test_every_answer_a_customer_must_correct_logs_which_fields_and_never_what_w
         "intake": "answers not accepted: signer_email", "no thanks": "answers not accepted: reason",
         "final note": "answers not accepted: note", "referral": "answers not accepted: contact_email, contact_name"}
     assert "private words" not in logs.getvalue() and "nope" not in logs.getvalue()
+
+
+def test_a_referral_ask_records_the_team_introduced_and_publishes_nothing(web, ctx, engine):
+    draft, path, csrf = open_form(web, ctx.core, AskType.REFERRAL)
+    page = web.get(path).text
+    for text in ("Introduce a team that would benefit", "Hi Dana,", "nothing you write here is published",
+                 'name="company"', 'name="contact_email"', "No thanks"):
+        assert text in page
+    assert "Withdraw" not in page and 'name="channels"' not in page  # no story, so no publishing consent
+    missing = web.post(path, data={"company": "Beta <Ltd>", "contact_name": "", "csrf": csrf})
+    assert missing.status_code == 400 and "Beta &lt;Ltd&gt;" in missing.text and rows(engine, m.Referral) == []
+    done = web.post(path, data={"company": "Beta <Ltd>", "contact_name": "Bo Smith", "contact_email": "bo@beta.test",
+                                "csrf": csrf_of(missing.text)})
+    assert done.status_code == 200 and "We will reach out to Bo Smith at Beta &lt;Ltd&gt;, mentioning you." in done.text
+    [referral] = rows(engine, m.Referral)
+    assert (referral.account_id, referral.contact_id, referral.referred_company, referral.referred_contact) == (
+        draft.ask.account_id, draft.ask.contact_id, "Beta <Ltd>", "Bo Smith <bo@beta.test>")
+    assert rows(engine, m.Story) == [] and rows(engine, m.Ask, m.Ask.id == draft.ask.id)[0].state == AskState.RESPONDED
+    [told] = [e for e in outbox(engine) if e["card"]["title"].startswith("Referral from")]
+    assert told["op"] == "dm" and told["person"] == draft.ask.owner and not [
+        e for e in outbox(engine) if e["purpose"] == "approvals"]  # nothing goes to marketing's review
+    assert "already used" in web.get(path).text
