@@ -8,6 +8,7 @@ JavaScript, carry a CSRF token bound to the link, and keep what was typed when s
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -146,13 +147,21 @@ def router(ctx: BotContext) -> APIRouter:
             "introduce.html", status, view=view, values=values, errors=errors, csrf=field, first_name=first,
             kind=label(view.ask.ask_type), forms=forms, decline_action=f"/intake/{token}/decline"))
 
-    async def introduced(request: Request, token: str, view: stories.IntakeView, raw: dict) -> Response:
+    def checked_referral(request: Request, bound_to: str, raw: dict, page) -> tuple[referrals.ReferralForm | None,
+                                                                                     Response | None]:
+        """The introduced team, or the page again (what was typed, with its problems or a fresh form token)."""
         values, form, errors = read_referral(raw)
-        if not csrf_ok(request, token, raw):  # what was typed is shown again with a fresh token
-            return introduce_page(request, token, view, values, {"send": SEND_AGAIN}, 403)
+        if not csrf_ok(request, bound_to, raw):
+            return None, page(values, {"send": SEND_AGAIN}, 403)
         if form is None:
             not_accepted(request, errors)
-            return introduce_page(request, token, view, values, errors, 400)
+            return None, page(values, errors, 400)
+        return form, None
+
+    async def introduced(request: Request, token: str, view: stories.IntakeView, raw: dict) -> Response:
+        form, again = checked_referral(request, token, raw, partial(introduce_page, request, token, view))
+        if again is not None:
+            return again
         try:
             await run_in_threadpool(referrals.answer_referral_ask, core, token, form)
         except (BadLink, Conflict) as exc:
@@ -351,12 +360,9 @@ def router(ctx: BotContext) -> APIRouter:
             referrer = await run_in_threadpool(referrals.view_referrer, core, code)
         except BadLink as exc:
             return bad_link(request, exc)
-        values, form, errors = read_referral(raw)
-        if not csrf_ok(request, code, raw):  # what was typed is shown again with a fresh token
-            return referral_page(request, code, referrer, values, {"send": SEND_AGAIN}, 403)
-        if form is None:
-            not_accepted(request, errors)
-            return referral_page(request, code, referrer, values, errors, 400)
+        form, again = checked_referral(request, code, raw, partial(referral_page, request, code, referrer))
+        if again is not None:
+            return again
         try:
             await run_in_threadpool(referrals.record_referral, core, code, form)
         except DomainError as exc:
