@@ -70,7 +70,7 @@ def consent_summary(consent: m.Consent | None, tz: ZoneInfo) -> str:
 
 def review_card(story: m.Story, account: m.Account, contact: m.Contact | None, consent: m.Consent | None,
                 tz: ZoneInfo, note: str = "") -> Card:
-    body = [part for part in (story.body,) if part]
+    body = [part for part in (story.title, story.body) if part]  # a review's headline, then its text
     for heading, text in (("Goal", story.goal), ("What changed", story.change), ("Result", story.result)):
         if text:
             body.append(f"{heading}: {text}")
@@ -80,7 +80,8 @@ def review_card(story: m.Story, account: m.Account, contact: m.Contact | None, c
     if story.rating:
         facts.append(Fact("Rating", f"{story.rating} of 5 stars"))
     if story.preferred_time:
-        facts.append(Fact("Call time", story.preferred_time))
+        proposed = f"; proposed {stamp(story.call_at, tz)}" if story.call_at else ""
+        facts.append(Fact("Call time", f"{story.preferred_time}{proposed}"))
     if story.written_up_at:
         facts.append(Fact("Written up", "from a call; the customer approves the final version"))
     if story.revision:

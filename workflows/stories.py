@@ -21,9 +21,9 @@ from workflows.final import review_card as _review_card
 from workflows.guards import load, transition
 from workflows.links import BadLink
 from workflows.outcome import Outcome
-from workflows.states import (PLACEMENT_NEEDS_CONSENT, STORY_FLOW, USABLE_STORY, AskState, ConsentChannel,
-                              ConsentScope, Decision, PlacementChannel, PlacementState, Role, StoryState, label,
-                              sources)
+from workflows.states import (PLACEMENT_NEEDS_CONSENT, STORY_FLOW, USABLE_STORY, AskState, AskType,
+                              ConsentChannel, ConsentScope, Decision, PlacementChannel, PlacementState, Role,
+                              StoryState, label, sources)
 from workflows.utm import short_code, short_link, tracked_url
 
 TEXT_MAX = 3000
@@ -300,6 +300,13 @@ class Published(Outcome):
     short_link: str  # <public_url>/p/<code>: share this one, so visits are counted
 
 
+NOT_PUBLISHED = {  # answers about people to talk to, not words to show
+    AskType.REFERENCE_CALL: "A reference call answer is not published: the customer agreed to speak with companies "
+                            "weighing the same decision (sellers find them with the reference command).",
+    AskType.REFERRAL: "A referral is not published: it names a team to contact, not words to show.",
+}
+
+
 def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, url: str) -> Published:
     """Record where an approved story goes live; needs approval AND consent for that channel."""
     require_role(actor, core.config, Role.MARKETING, doing="publish stories")
@@ -308,6 +315,8 @@ def publish(core: Core, actor: Actor, story_id: int, channel: PlacementChannel, 
         raise InvalidInput("Enter the full address of the page, starting with https://", field="url")
     with core.unit() as unit:
         story = load(unit, m.Story, story_id, "story")
+        if story.ask_type in NOT_PUBLISHED:
+            raise Conflict(NOT_PUBLISHED[story.ask_type])
         if waiting := final.publish_refusal(unit, story):
             raise Conflict(waiting)
         if story.state not in USABLE_STORY:

@@ -292,3 +292,18 @@ def test_proof_search_matches_words_in_the_database_not_only_recent_stories(core
         assert [s.id for s, _, _ in unit.repo.proof_candidates(today, [], limit=1)] == [newer_story.id]
         assert [s.id for s, _, _ in unit.repo.proof_candidates(today, ["acme"], limit=1)] == [older.story.id]
     assert [p.account.name for p in sales.find_proof(core, "zenith")] == ["Zenith Ltd"]
+
+
+def test_a_reference_call_answer_goes_to_review_with_its_proposed_time_and_is_never_published(core, engine):
+    draft = asks.draft_ask(core, SAM, flag(core).nomination.id, AskType.REFERENCE_CALL)
+    asks.mark_sent(core, SAM, draft.ask.id)
+    form = stories.StoryForm(preferred_time="Tue afternoon", call_at="2026-11-17T14:00:00+00:00",
+                             body="The rollout and the support", consent=story_form().consent)
+    story = stories.submit_story(core, token_of(draft.link), form).story
+    [review] = [e for e in outbox(engine) if e["purpose"] == "approvals"]
+    facts = dict((f["label"], f["value"]) for f in Card.from_dict(review["card"]).to_dict()["facts"])
+    assert facts["Call time"] == "Tue afternoon; proposed 17 Nov 2026 14:00 GMT"
+    stories.approve(core, MIA, story.id)
+    with pytest.raises(Conflict, match="A reference call answer is not published"):
+        stories.publish(core, MIA, story.id, PlacementChannel.WEBSITE, "https://example.com/refs")
+    assert rows(engine, m.Placement) == []
