@@ -329,6 +329,14 @@ def router(ctx: BotContext) -> APIRouter:
             return raw
         if not csrf_ok(request, view_token, raw):
             return _form_expired()
+        if (raw.get("confirm") or [""])[0] != "yes":  # one tap on a phone must not end it for good
+            try:
+                view = await run_in_threadpool(stories.view_consent, core, view_token)
+            except BadLink as exc:
+                return bad_link(request, exc)
+            not_accepted(request, ["confirm"])
+            return await run_in_threadpool(consent_page, request, view_token, view, 400,
+                                           withdraw_error="Tick the box to confirm that you want to withdraw.")
         try:
             await run_in_threadpool(stories.withdraw_consent, core, view_token)
         except BadLink as exc:

@@ -119,7 +119,7 @@ def test_customer_sends_a_consented_story(ctx, site, engine, slack, page_at, tmp
     page.get_by_label("What result did you see?").fill("Month-end close takes 2 days instead of 5")
     page.get_by_label("The numbers").fill("60% faster close")
     for choice in ("My name", "My job title", "My company's name", "My words (the quote or review)",
-                   "My numbers (the results above)", "Your website", "Sales materials (decks, proposals)"):
+                   "My numbers (the results above)", "Our website", "Sales materials (decks, proposals)"):
         page.get_by_label(choice, exact=True).check()
     page.get_by_label("Until").fill("2027-12-31")
     page.get_by_label("Your full name").fill("Dana Lee")
@@ -180,7 +180,7 @@ def test_customer_withdraws_consent_and_marketing_is_told(ctx, site, engine, sla
     page = page_at(PHONE)
     page.goto(site + path_of(draft.link))
     page.get_by_label("What result did you see?").fill("Close in 2 days")
-    page.get_by_label("Your website").check()
+    page.get_by_label("Our website").check()
     page.get_by_label("Show me the final version before it is published").uncheck()
     page.get_by_label("Your full name").fill("Dana Lee")
     page.get_by_role("button", name="Send my answers").click()
@@ -191,6 +191,7 @@ def test_customer_withdraws_consent_and_marketing_is_told(ctx, site, engine, sla
 
     page.goto(page.url.split("?")[0])  # the permanent link, opened later
     assert "https://example.com/customers/acme" in page.inner_text("main")
+    page.get_by_label("Yes, withdraw my consent for good").check()  # one tap does not end it
     page.get_by_role("button", name="Withdraw my consent").click()
     page.wait_for_url("**withdrawn=1")
     assert "You withdrew your consent on" in page.inner_text("main")
@@ -231,7 +232,7 @@ def test_customer_reviews_the_final_version_asks_for_changes_then_approves(ctx, 
     page.goto(site + path_of(draft.link))
     page.get_by_label("What result did you see?").fill("Close in 2 days <b>not</b> 5")
     page.get_by_label("The numbers").fill("60% faster close")
-    for choice in ("My name", "My company's name", "Your website"):
+    for choice in ("My name", "My company's name", "Our website"):
         page.get_by_label(choice, exact=True).check()
     page.get_by_label("Your full name").fill("Dana Lee")
     page.get_by_role("button", name="Send my answers").click()
@@ -242,7 +243,7 @@ def test_customer_reviews_the_final_version_asks_for_changes_then_approves(ctx, 
     page.goto(site + final_path(engine))
     main = page.inner_text("main")
     assert page.get_by_role("heading", level=1).inner_text() == "Approve your story before it is published"
-    assert "Close in 2 days <b>not</b> 5" in main and "Dana Lee at Acme Corp" in main and "Your website" in main
+    assert "Close in 2 days <b>not</b> 5" in main and "Dana Lee at Acme Corp" in main and "Our website" in main
     assert "60% faster close" not in main and "The numbers (you did not allow it)" in main
     assert fits_width(page)
     page.screenshot(path=tmp_path / "final.png", full_page=True)

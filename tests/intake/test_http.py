@@ -180,7 +180,10 @@ def test_withdrawal_retires_placements_and_tells_marketing(web, ctx, engine):
     assert "https://example.com/customers/acme" in page.text
     assert web.post(f"{consent_path}/withdraw", data={}).status_code == 403
     assert rows(engine, m.Consent)[0].withdrawn_at is None
-    done = web.post(f"{consent_path}/withdraw", data={"csrf": csrf_of(page.text)})
+    unconfirmed = web.post(f"{consent_path}/withdraw", data={"csrf": csrf_of(page.text)})
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm" in unconfirmed.text
+    assert rows(engine, m.Consent)[0].withdrawn_at is None
+    done = web.post(f"{consent_path}/withdraw", data={"csrf": csrf_of(unconfirmed.text), "confirm": "yes"})
     assert done.status_code == 303
     assert rows(engine, m.Consent)[0].withdrawn_at is not None
     assert rows(engine, m.Story)[0].state == StoryState.WITHDRAWN

@@ -40,7 +40,7 @@ def test_customer_sees_exactly_what_is_published_and_approves_it(web, ctx, engin
     page = web.get(final_path(engine))
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     for text in ("Close in two days", "We got our weekends back.", "Close takes 2 days, not 5",
-                 "Dana Lee at Acme Corp", "Your website, Sales materials (decks, proposals)", "Left out", "The numbers (you did not allow it)"):
+                 "Dana Lee at Acme Corp", "Our website, Sales materials (decks, proposals)", "Left out", "The numbers (you did not allow it)"):
         assert text in page.text
     assert "60% faster close" not in page.text  # the numbers were not consented
     assert web.post(f"{final_path(engine)}/approve", data={}).status_code == 403
