@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -36,8 +36,14 @@ def is_call(ask_type: AskType, has_story: bool, preferred_time: str) -> bool:
     return ask_type != AskType.REFERENCE_CALL and bool(preferred_time) and not has_story
 
 
-def call_task(unit: Unit, story: m.Story) -> None:
-    """Tell the owner to hold the call: the customer's proposed time, the invitation, and the write-up."""
+def wants_call_too(ask_type: AskType, has_story: bool, preferred_time: str) -> bool:
+    """A customer who wrote their story and also asked for a call: the story goes to review, the call is held."""
+    return has_story and bool(preferred_time) and ask_type not in (AskType.STORY_CALL, AskType.REFERENCE_CALL)
+
+
+def call_task(unit: Unit, story: m.Story, write_up: bool = True) -> None:
+    """Tell the owner to hold the call: the customer's proposed time, the invitation, and (when the call is the
+    story) the write-up."""
     account = unit.repo.get(m.Account, story.account_id)
     contact = unit.repo.get(m.Contact, story.contact_id)
     who = f"{contact.name} at {account.name}" if contact else account.name
@@ -46,13 +52,19 @@ def call_task(unit: Unit, story: m.Story) -> None:
                 f"Proposed time: {stamp(story.call_at, tz)}" if story.call_at else ""]
     prep = [f"{heading}: {text}" for heading, text in (("Goal", story.goal), ("Result", story.result),
                                                          ("Numbers", story.metrics)) if text]
-    invitation = unit.core.links.call_invitation_url(story.id, unit.now)
-    card = cards.notice(
-        f"Story call with {who}", *proposed, *prep,
-        "Download the invitation and send it from your calendar. After the call, write it up: the notes become "
-        "a draft story, which the customer approves before anything is published.",
-        buttons=[Button("Download invitation (.ics)", "link.open", str(story.id), url=invitation),
-                 Button("Write up the call", WRITE_UP, str(story.id), "primary")])
+    invitation = Button("Download invitation (.ics)", "link.open", str(story.id),
+                        url=unit.core.links.call_invitation_url(story.id, unit.now))
+    if write_up:
+        card = cards.notice(
+            f"Story call with {who}", *proposed, *prep,
+            "Download the invitation and send it from your calendar. After the call, write it up: the notes "
+            "become a draft story, which the customer approves before anything is published.",
+            buttons=[invitation, Button("Write up the call", WRITE_UP, str(story.id), "primary")])
+    else:
+        card = cards.notice(
+            f"Call with {who}", *proposed,
+            "They sent their story (it is with marketing for review) and would also like a 15-minute call. "
+            "Download the invitation and send it from your calendar.", buttons=[invitation])
     tell_owner(unit, story.owner, card, "nominations")
     unit.audit("story", story.id, "call_requested", "customer", to_state=story.state.value)
 
@@ -94,11 +106,10 @@ def invitation(core: Core, token: str) -> bytes:
         calendar = Calendar()
         calendar.add("prodid", "-//Advocacy bot//story call//EN")
         calendar.add("version", "2.0")
-        calendar.add("method", "REQUEST")
         event = Event()
         event.add("uid", f"story-call-{story.id}@{urlsplit(core.links.public_url).hostname or 'advocacy'}")
         event.add("dtstamp", unit.now)
-        start = _start(story, core.config.tz)
+        start = _start(story, core.config.tz).astimezone(UTC)  # UTC needs no VTIMEZONE for calendars to read it
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(minutes=CALL_MINUTES))
         event.add("summary", f"{CALL_MINUTES}-minute story call: {account.name}")
@@ -108,7 +119,9 @@ def invitation(core: Core, token: str) -> bytes:
         lines += [f"{heading}: {text}" for heading, text in (("Goal", story.goal), ("Result", story.result),
                                                                ("Numbers", story.metrics)) if text]
         event.add("description", "\n".join(lines))
-        if (organizer := _address(story.owner if "@" in story.owner else "", "")) is not None:
+        organizer = _address(story.owner if "@" in story.owner else "", "")
+        calendar.add("method", "REQUEST" if organizer is not None else "PUBLISH")  # a request names who sends it
+        if organizer is not None:
             event.add("organizer", organizer)
         if (attendee := _address(email, name)) is not None:
             attendee.params["role"] = "REQ-PARTICIPANT"

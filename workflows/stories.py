@@ -133,6 +133,8 @@ def submit_story(core: Core, token: str, form: StoryForm, sender: str = "") -> S
             calls.call_task(unit, story)
             return Submitted(story, consent, core.links.consent_url(consent.view_token))
         unit.emit(Effect("post", _review_card(unit, story), purpose="approvals", ref_key=f"story:{story.id}"))
+        if calls.wants_call_too(ask.ask_type, has_story, form.preferred_time):
+            calls.call_task(unit, story, write_up=False)  # the page promised an invitation
         account = unit.repo.get(m.Account, story.account_id)
         unit.emit(Effect("dm", cards.notice(f"{account.name} answered your {label(ask.ask_type).lower()} ask",
                                             "Their story is with marketing for review."), person=ask.owner))

@@ -139,7 +139,27 @@ def test_a_story_call_is_a_call_task_with_an_invitation(web, ctx, engine):
     assert str(event["summary"]) == "15-minute story call: Acme Corp"
     assert event.decoded("dtstart").isoformat() == "2026-11-17T14:30:00+00:00"
     assert str(event["attendee"]) == "mailto:dana@acme.test" and "Tue afternoon" in str(event["description"])
+    # readable by any calendar: times in UTC (no time zone block needed), and no REQUEST without an organizer
+    assert b"DTSTART:20261117T143000Z" in ics.content and b"TZID" not in ics.content
+    assert b"METHOD:PUBLISH" in ics.content and b"ORGANIZER" not in ics.content
     assert web.get(path_of(labels["Download invitation (.ics)"]["url"]) + "x").status_code == 404
+
+
+def test_a_story_sent_with_a_call_request_goes_to_review_and_the_call_is_held_too(web, ctx, engine):
+    draft = sent_ask(ctx.core, AskType.SHORT_QUOTE)
+    path = path_of(draft.link)
+    page = web.get(path)
+    posted = web.post(path, data={"goal": "Faster close", "result": "2 days, not 5", "preferred_time": "Any morning",
+                                  "scope": ["company"], "channels": ["website"], "signer_name": "Dana Lee",
+                                  "csrf": csrf_of(page.text)})
+    assert posted.status_code == 303
+    assert rows(engine, m.Story)[0].state == StoryState.IN_REVIEW
+    assert [e for e in outbox(engine) if e["purpose"] == "approvals"]  # the story is reviewed as usual
+    task = dms_to(engine, SAM.user_id)[-2]  # then the owner hears the story is with marketing
+    assert task["title"] == "Call with Dana Lee at Acme Corp" and "They suggest: Any morning" in task["body"]
+    assert [b["label"] for b in task["buttons"]] == ["Download invitation (.ics)"]  # nothing to write up
+    ics = web.get(path_of(task["buttons"][0]["url"]))
+    assert ics.status_code == 200 and b"BEGIN:VEVENT" in ics.content
 
 
 def test_a_call_time_in_the_past_is_refused_beside_its_field(web, ctx, engine):
