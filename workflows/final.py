@@ -75,7 +75,10 @@ def _owner_card(unit: Unit, story: m.Story, link: str, title: str, intro: str) -
     until = day_label(datetime.fromtimestamp(unit.core.links.expiry(unit.now), UTC), unit.core.config.tz)
     text = (f"Hi {first}, thank you again for your story. Here is the final version, exactly as we would "
             f"publish it. Please approve it, or tell us what to change: {link} (the link works until {until}).")
-    return cards.notice(title, intro, "Copy this text and send it to your contact:", text,
+    consent = unit.repo.consent_for(story.id)
+    to = (f"send it to {consent.signer_email}, the address they gave for it" if consent and consent.signer_email
+          else "send it to your contact")
+    return cards.notice(title, intro, f"Copy this text and {to}:", text,
                         buttons=[Button("Mark as sent", MARK_SENT, str(story.id), "primary")])
 
 

@@ -34,6 +34,7 @@ def test_customer_sees_exactly_what_is_published_and_approves_it(web, ctx, engin
     owner_card = dms_to(engine, SAM.user_id)[-1]
     assert "Mark as sent" in [b["label"] for b in owner_card["buttons"]]
     assert any("/final/" in line and "Hi Dana" in line for line in owner_card["body"])
+    assert "Copy this text and send it to dana@acme.test, the address they gave for it:" in owner_card["body"]
     with pytest.raises(Conflict, match="Waiting for Dana Lee .* since 10 Nov 2026"):
         stories.publish(ctx.core, MIA, story.id, PlacementChannel.WEBSITE, "https://example.com/acme")
 
