@@ -134,7 +134,7 @@ def mark_sent(core: Core, actor: Actor, story_id: int) -> Outcome:
 # the customer's page ---------------------------------------------------------------------------
 
 _CLOSED = {
-    StoryState.APPROVED: "You approved this version. Thank you! We will let you know where it is published.",
+    StoryState.APPROVED: "You approved this version. Thank you! Your consent page shows where it is published.",
     StoryState.PUBLISHED: "You approved this version and it is published. Thank you!",
     StoryState.IN_REVIEW: "Thank you for your changes. We are working on them and will send you the new version.",
     StoryState.CHANGES_REQUESTED: "We are revising your story and will send you the new version.",

@@ -85,13 +85,18 @@ class IntakeView:
     ask: m.Ask
     account: m.Account
     contact: m.Contact | None
+    disclosure: str  # the incentive disclosure: the campaign's own (naming its thank-you), else the program's
 
 
 def view_intake(core: Core, token: str) -> IntakeView:
     """What the intake page shows for a token; changes nothing."""
     with core.unit(read_only=True) as unit:
         ask = open_ask(unit, token)
-        return IntakeView(ask, unit.repo.get(m.Account, ask.account_id), unit.repo.get(m.Contact, ask.contact_id))
+        campaign = unit.repo.get(m.ReviewCampaign, ask.campaign_id)
+        disclosure = (campaign.disclosure if campaign and campaign.disclosure
+                      else core.config.review_gating.incentive_disclosure)
+        return IntakeView(ask, unit.repo.get(m.Account, ask.account_id), unit.repo.get(m.Contact, ask.contact_id),
+                          disclosure)
 
 
 def answers_key(form: StoryForm) -> str:

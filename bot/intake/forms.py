@@ -57,7 +57,8 @@ LAYOUTS: dict[AskType, Layout] = {
         (*OUTCOMES, Prompt("body", "A sentence or two we may quote",
                            "Or leave it to us: we draft it from your answers for you to approve."))),
     AskType.CASE_STUDY: Layout(
-        "Tell the story behind your results", "We will draft the case study from your answers; you approve every word.",
+        "Tell the story behind your results", "We will draft the case study from your answers and show you the "
+        "final version to approve before it is published, unless you tell us not to.",
         (*OUTCOMES, Prompt("body", "Anything else we should know"))),
     AskType.STORY_CALL: Layout(
         "Book a 15-minute story call", "Pick a time that suits you; we will send an invitation.",

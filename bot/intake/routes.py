@@ -126,7 +126,7 @@ def router(ctx: BotContext) -> APIRouter:
             if again.form and stories.answers_key(again.form) == earlier.answers:
                 return RedirectResponse(f"/consent/{done.consent.view_token}?sent=1", status_code=303, headers=HEADERS)
         refused(request.scope, "link already used")
-        return problem(LINK_PROBLEM, USED, 404, link=done.consent_url)
+        return problem("You have already answered", USED, 404, link=done.consent_url)
 
     def intake_page(request: Request, token: str, view: stories.IntakeView, posted: forms.Posted,
                     status: int = 200) -> Response:
@@ -136,7 +136,7 @@ def router(ctx: BotContext) -> APIRouter:
         return with_token(request, token, lambda field: render(
             "intake.html", status, view=view, layout=layout, posted=posted, csrf=field, first_name=first,
             kind=label(view.ask.ask_type), forms=forms, min_date=(today + timedelta(days=1)).isoformat(),
-            disclosure=core.config.review_gating.incentive_disclosure, decline_action=f"/intake/{token}/decline",
+            disclosure=view.disclosure, decline_action=f"/intake/{token}/decline",
             timezone=core.config.timezone))
 
     def introduce_page(request: Request, token: str, view: stories.IntakeView, values: dict, errors: dict,

@@ -249,3 +249,13 @@ def test_a_referral_ask_records_the_team_introduced_and_publishes_nothing(web, c
     assert told["op"] == "dm" and told["person"] == draft.ask.owner and not [
         e for e in outbox(engine) if e["purpose"] == "approvals"]  # nothing goes to marketing's review
     assert "already used" in web.get(path).text
+
+
+def test_a_campaign_invitation_page_discloses_that_campaigns_thank_you(web, ctx):
+    from tests.identification.helpers import customer
+    from workflows import gating
+
+    customer(ctx.core, "Fabrikam", nps=4)  # a detractor is invited like anyone: no gating
+    [invitation] = gating.send_review_campaign(ctx.core, MIA, sample=1, incentive="a $25 gift card").invitations
+    page = web.get(path_of(invitation.link)).text
+    assert "The thank-you is a $25 gift card." in page and "whatever you write" in page
