@@ -126,6 +126,9 @@ def test_a_story_call_is_a_call_task_with_an_invitation(web, ctx, engine):
                                   "goal": "Faster close", "signer_name": "Dana Lee",
                                   "signer_email": "dana@acme.test", "csrf": csrf_of(page.text)})
     assert posted.status_code == 303
+    thanks = " ".join(web.get(posted.headers["location"]).text.split())
+    assert ("You asked for a call (Tue afternoon, UK time, proposed 17 November 2026 at 14:30 GMT): your contact "
+            "at the company will send you an invitation.") in thanks
     story = rows(engine, m.Story)[0]
     assert story.state == StoryState.CALL_PENDING
     assert not [e for e in outbox(engine) if e["purpose"] == "approvals"]  # not a review item
