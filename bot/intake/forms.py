@@ -77,7 +77,7 @@ CALL_OFFER = Prompt("preferred_time", "When suits you for a call?", CALL_TIME.hi
 
 SCOPES = [(ConsentScope.NAME, "My name"), (ConsentScope.TITLE, "My job title"),
           (ConsentScope.COMPANY, "My company's name"), (ConsentScope.LOGO, "My company's logo"),
-          (ConsentScope.QUOTE, "My words (the quote or review)"), (ConsentScope.METRICS, "My numbers (the results above)")]
+          (ConsentScope.QUOTE, "My words (the quote or review)"), (ConsentScope.METRICS, "My figures (the metrics I gave)")]
 CHANNELS = [(ConsentChannel.WEBSITE, "Our website"), (ConsentChannel.SALES, "Sales materials (decks, proposals)"),
             (ConsentChannel.SOCIAL, "Social media"), (ConsentChannel.EMAIL, "Email newsletters"),
             (ConsentChannel.REVIEW_SITES, "Public review sites"),

@@ -119,7 +119,7 @@ def test_customer_sends_a_consented_story(ctx, site, engine, slack, page_at, tmp
     page.get_by_label("What result did you see?").fill("Month-end close takes 2 days instead of 5")
     page.get_by_label("The numbers").fill("60% faster close")
     for choice in ("My name", "My job title", "My company's name", "My words (the quote or review)",
-                   "My numbers (the results above)", "Our website", "Sales materials (decks, proposals)"):
+                   "My figures (the metrics I gave)", "Our website", "Sales materials (decks, proposals)"):
         page.get_by_label(choice, exact=True).check()
     page.get_by_label("Until").fill("2027-12-31")
     page.get_by_label("Your full name").fill("Dana Lee")
