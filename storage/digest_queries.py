@@ -26,6 +26,11 @@ def _bucket(column, edges: list[datetime]):
     return case(*[(column < edge, i) for i, edge in enumerate(inner)], else_=len(inner))
 
 
+def _bucket_end(column, edges: list[datetime]):
+    """A CASE giving the end of the bucket a timestamp falls in."""
+    return case(*[(column < edge, edge) for edge in edges[1:-1]], else_=edges[-1])
+
+
 def _in_range(column, edges: list[datetime]):
     return and_(column >= edges[0], column < edges[-1])
 
@@ -166,8 +171,9 @@ def deals(session: Session, edges: list[datetime]) -> list[Deals]:
             setattr(out[i], attr, spread)
     used_in = _bucket(m.DealUsage.recorded_at, edges).label("bucket")
     uses = (select(used_in, m.DealUsage.opportunity_id.label("opp"), func.max(m.DealUsage.amount).label("amount"))
-            .where(_in_range(m.DealUsage.recorded_at, edges),  # consent withdrawn or expired: no longer counted
-                   or_(m.DealUsage.consent_ended_at.is_(None), m.DealUsage.consent_ended_at >= edges[-1]))
+            .where(_in_range(m.DealUsage.recorded_at, edges),  # consent that ended within its period: not counted
+                   or_(m.DealUsage.consent_ended_at.is_(None),
+                       m.DealUsage.consent_ended_at >= _bucket_end(m.DealUsage.recorded_at, edges)))
             .group_by(used_in, m.DealUsage.opportunity_id).subquery())
     amount = case((m.Deal.amount > 0, m.Deal.amount), else_=uses.c.amount)
     stmt = (select(uses.c.bucket, func.count(), func.coalesce(func.sum(amount), 0))

@@ -140,10 +140,12 @@ def _num(value: float) -> str:
     return f"{rounded(value):,}"
 
 
-def _change(current: float, previous: float, fmt: Callable[[float], str] = _num) -> str:
-    if current == previous:
+def _change(current: float, previous: float) -> str:
+    """The change between two figures as they are shown (whole numbers), so it matches them."""
+    now, before = rounded(current), rounded(previous)
+    if now == before:
         return "same as before"
-    return f"{'up' if current > previous else 'down'} {fmt(abs(current - previous))}"
+    return f"{'up' if now > before else 'down'} {abs(now - before):,}"
 
 
 def _pct(part: float, whole: float) -> str:
@@ -261,7 +263,10 @@ def _usage_text(d: Digest) -> str:
 
 
 def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{rounded(value * 100)}%"
+    """A share as a whole percentage, rounded from its decimal digits (0.575 → 58%, not 57%)."""
+    if value is None:
+        return "–"
+    return f"{Decimal(repr(value)).scaleb(2).quantize(Decimal(1), rounding=ROUND_HALF_UP) + 0}%"
 
 
 def quiet_card(d: Digest) -> Card:
@@ -290,15 +295,16 @@ def digest_card(d: Digest) -> Card:
         Fact("Stories published", f"{a.published:,} ({_change(a.published, b.published)})"),
         Fact("NPS", nps_fact),
         Fact("Reviews", f"{a.reviews:,}{rating} ({_change(a.reviews, b.reviews)})"),
-        Fact("Referrals", f"{a.referrals_made:,} made, {a.referrals_converted:,} converted, "
-                          f"{_num(a.referral_revenue)} revenue ({_change(a.referrals_made, b.referrals_made)})"),
+        Fact("Referrals", f"{a.referrals_made:,} made ({_change(a.referrals_made, b.referrals_made)}), "
+                          f"{a.referrals_converted:,} converted, {_num(a.referral_revenue)} revenue"),
         Fact("Revenue influenced", f"{_num(deal.revenue)} won with proof ({_change(deal.revenue, before.revenue)})"),
         Fact("Close rate", f"{_rate(close_rate(deal.proof_won, deal.proof_lost))} with proof, "
                            f"{_rate(close_rate(deal.won, deal.lost))} all deals"),
         Fact("Pipeline influenced", f"{_num(deal.pipeline)} in {deal.opportunities:,} opportunit"
                                     f"{'y' if deal.opportunities == 1 else 'ies'} "
                                     f"({_change(deal.pipeline, before.pipeline)})" +
-             (f"; {a.consent_ended:,} deal use(s) no longer counted, consent withdrawn" if a.consent_ended else "")),
+             (f"; {a.consent_ended:,} deal use(s) no longer counted, consent withdrawn or expired"
+              if a.consent_ended else "")),
     ]
     trend = ", ".join(f"{p.short} {signed(nps_score(n)) if n.responses else '–'}" for p, n in d.nps_trend)
     n = d.nps

@@ -39,7 +39,7 @@ def test_card_states_the_numbers_and_the_change(core, engine):
     assert facts["Wins flagged"] == "5 (up 3)"
     assert facts["NPS"] == "+17 (up 17)"
     assert facts["Reviews"] == "5, average 4.3 of 5 (up 3)"  # 17 / 4 = 4.25, half away from zero
-    assert facts["Referrals"] == "2 made, 1 converted, 40,000 revenue (up 1)"
+    assert facts["Referrals"] == "2 made (up 1), 1 converted, 40,000 revenue"
     assert facts["Revenue influenced"] == "150,000 won with proof (up 150,000)"
     assert facts["Close rate"] == "67% with proof, 57% all deals"
     assert facts["Pipeline influenced"] == "170,000 in 2 opportunities (up 70,000)"
