@@ -12,7 +12,7 @@ from typing import IO
 from storage import signals as sq
 from workflows.core import Core
 from workflows.digest import Digest, average_rating, build_digest, close_rate, nps_score, rounded
-from workflows.periods import Period
+from workflows.periods import Period, started
 from workflows.scoring import DETRACTOR_MAX, PROMOTER
 from workflows.states import AskState, CloseLoopState, NominationState, PlacementChannel, StoryState
 
@@ -151,7 +151,7 @@ def push_body(rows: list[AdvocateRow]) -> dict:
 # --- program metrics, per period, for a BI tool -------------------------------------------------
 
 def _metric_columns() -> list[str]:
-    base = ["period", "start", "end", "wins_flagged", "nominations", "asks_sent", "responses", "stories_approved",
+    base = ["period", "start", "end", "complete", "wins_flagged", "nominations", "asks_sent", "responses", "stories_approved",
             "stories_published", "nps", "nps_answers", "reviews", "average_rating", "referrals_made",
             "referrals_converted", "referral_revenue", "revenue_influenced", "deals_won", "deals_lost",
             "deals_withdrawn", "deals_won_with_proof", "deals_lost_with_proof", "deals_withdrawn_with_proof",
@@ -180,6 +180,7 @@ def metrics_row(d: Digest) -> dict[str, str | int]:
              for attr in ("cycle_with_proof", "cycle_without_proof")}
     row: dict[str, str | int] = {
         "period": d.period.key, "start": d.period.start.isoformat(), "end": d.period.end.isoformat(),
+        "complete": "no" if d.partial else "yes",
         "wins_flagged": a.wins, "nominations": a.nominations, "asks_sent": a.asks_sent, "responses": a.responses,
         "stories_approved": a.approved, "stories_published": a.published,
         "nps": _figure(nps_score(n)), "nps_answers": n.responses,
@@ -203,7 +204,8 @@ def metrics_row(d: Digest) -> dict[str, str | int]:
 
 
 def metrics(core: Core, periods: list[Period]) -> list[dict[str, str | int]]:
-    return [metrics_row(build_digest(core, period)) for period in periods]
+    """One row per period that has started; `complete` says whether the period is over."""
+    return [metrics_row(build_digest(core, period)) for period in started(periods, core.now(), core.config.tz)]
 
 
 def write_metrics_csv(rows: list[dict[str, str | int]], stream: IO[str]) -> None:

@@ -112,12 +112,16 @@ def parse_period(text: str, tz: ZoneInfo) -> Period:
 
 def asked_for(text: str, now: datetime, tz: ZoneInfo) -> Period:
     """The period a person named ('' for the month under way), refused when it has not started yet."""
-    current = containing(now, tz)
-    period = parse_period(text, tz) if text else current
-    if period.start > now:
-        raise InvalidInput(f"{period.label} has not started yet; give {current.key} (this month so far) or an "
-                           "earlier period.", field="period")
-    return period
+    period = parse_period(text, tz) if text else containing(now, tz)
+    return started([period], now, tz)[0]
+
+
+def started(periods: list[Period], now: datetime, tz: ZoneInfo) -> list[Period]:
+    """The periods, refused when one has not started yet (its figures would read as real zeros)."""
+    if late := next((p for p in periods if p.start > now), None):
+        raise InvalidInput(f"{late.label} has not started yet; give {containing(now, tz).key} (this month so far) "
+                           "or an earlier period.", field="period")
+    return periods
 
 
 MAX_RANGE = 120

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
@@ -11,7 +13,7 @@ from bot.cli import app
 from tests.digest import world
 from tests.digest.test_cli import env  # noqa: F401
 from workflows import export
-from workflows.periods import parse_periods
+from workflows.periods import containing, parse_periods
 
 runner = CliRunner()
 
@@ -20,6 +22,7 @@ def test_a_period_row_holds_every_figure_rounded_half_away_from_zero(core, engin
     world.build(engine)
     september, october = export.metrics(core, parse_periods("2026-09..2026-10", core.config.tz))
     assert october["period"] == "2026-10" and october["start"] == "2026-10-01T00:00:00+01:00"
+    assert october["complete"] == "yes"
     expected = {
         "wins_flagged": 5, "nominations": 4, "asks_sent": 4, "responses": 2, "stories_approved": 2,
         "stories_published": 1, "nps": "17", "nps_answers": 6, "reviews": 5, "average_rating": "4.25",
@@ -50,3 +53,13 @@ def test_cli_writes_a_range_and_explains_a_bad_one(env):  # noqa: F811
     assert backwards.exit_code == 2 and "oldest first" in backwards.output
     mixed = runner.invoke(app, ["export", "metrics", "--period", "2026-01..2026-Q3"])
     assert mixed.exit_code == 2 and "from a month to a month" in mixed.output
+
+
+def test_the_month_under_way_is_marked_and_one_not_started_is_refused(env):  # noqa: F811
+    this_month = containing(datetime.now(UTC), ZoneInfo("Europe/London"))
+    result = runner.invoke(app, ["export", "metrics", "--period", this_month.key])
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(result.output)))
+    assert row["complete"] == "no"  # its zeros are so far, not final
+    ahead = runner.invoke(app, ["export", "metrics", "--period", f"{this_month.key}..{this_month.next().key}"])
+    assert ahead.exit_code == 2 and f"{this_month.next().label} has not started yet" in ahead.output
