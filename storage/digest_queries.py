@@ -141,7 +141,11 @@ class Deals:
 
 
 def _used_proof(opportunity_id):
-    return select(m.DealUsage.id).where(m.DealUsage.opportunity_id == opportunity_id).exists()
+    """A story was used in the deal, and its consent had not ended when the deal closed (from the day it ends,
+    the deals that used it no longer count as influenced by it)."""
+    return select(m.DealUsage.id).where(
+        m.DealUsage.opportunity_id == opportunity_id,
+        or_(m.DealUsage.consent_ended_at.is_(None), m.DealUsage.consent_ended_at >= m.Deal.closed_at)).exists()
 
 
 def deals(session: Session, edges: list[datetime]) -> list[Deals]:

@@ -46,3 +46,16 @@ def test_a_deal_use_counts_in_the_periods_that_ended_before_its_consent_did(core
                                   recorded_at=_at(10, 5), consent_ended_at=_at(10, 20)))  # within October
     assert _facts(core, "2026-09")["Pipeline influenced"].startswith("1,000 in 1 opportunity")
     assert _facts(core, "2026-10")["Pipeline influenced"].startswith("0 in 0 opportunities (down 1,000)")
+
+
+def test_a_deal_closed_after_its_story_consent_ended_is_not_counted_as_influenced(core):
+    with core.unit() as unit:
+        account = unit.repo.add(m.Account(name="Acme", name_key="acme"))
+        story = unit.repo.add(m.Story(account_id=account.id, state="withdrawn"))
+        unit.repo.add(m.DealUsage(story_id=story.id, opportunity_id="P1", amount=1000, recorded_by="U0SALES",
+                                  recorded_at=_at(8, 20), consent_ended_at=_at(9, 10)))
+        unit.repo.add(m.Deal(opportunity_id="P1", outcome=DealOutcome.WON, amount=1000, closed_at=_at(10, 10),
+                             created_at=_at(8, 1), updated_at=_at(10, 10)))
+    facts = _facts(core, "2026-10")  # the seller was told the deal no longer counts as influenced
+    assert facts["Revenue influenced"].startswith("0 won with proof")
+    assert facts["Close rate"] == "– with proof, 100% all deals"
