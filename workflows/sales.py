@@ -88,6 +88,10 @@ def record_deal_usage(core: Core, actor: Actor, story_id: int, opportunity_id: s
             raise Conflict("This story is no longer available for sales use.")
         if unit.repo.deal_usage(story.id, opportunity_id):
             raise Conflict(f"Already recorded for opportunity {opportunity_id}.")
+        deal = oq.deal(unit.repo.session, opportunity_id)
+        if deal is not None and deal.outcome != DealOutcome.OPEN:  # it would change figures already reported
+            raise Conflict(f"Opportunity {opportunity_id} is already marked {deal.outcome.value}; a story used "
+                           "after the close did not influence it.")
         usage = unit.repo.add(m.DealUsage(story_id=story.id, opportunity_id=opportunity_id, amount=amount,
                                           stage=stage.strip()[:64], recorded_by=actor.key, recorded_at=unit.now))
         unit.audit("deal_usage", usage.id, "recorded", actor.key, opportunity_id=opportunity_id, amount=amount)

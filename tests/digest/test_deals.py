@@ -126,3 +126,18 @@ def test_hubspot_millisecond_timestamps_are_read_as_such(core, engine):
         response = post(client, "/webhooks/opportunities", {**HUBSPOT, "closedate": "1760400000000"}, core)
         assert response.status_code == 200, response.text
     assert rows(engine, m.Deal)[0].closed_at.isoformat() == "2025-10-14T00:00:00+00:00"
+
+
+def test_a_story_used_after_the_deal_closed_is_refused(core, engine):
+    from tests.conftest import MIA, SID
+    from tests.core.helpers import to_review
+    from workflows import stories
+
+    submitted, _ = to_review(core)
+    stories.approve(core, MIA, submitted.story.id)
+    with core.unit() as unit:  # the CRM already reported it won
+        unit.repo.add(m.Deal(opportunity_id="O-5", outcome=DealOutcome.WON, amount=9000, created_at=unit.now,
+                             updated_at=unit.now, closed_at=unit.now))
+    with pytest.raises(Conflict, match="O-5 is already marked won; a story used after the close"):
+        sales.record_deal_usage(core, SID, submitted.story.id, "O-5", 9000)
+    assert rows(engine, m.DealUsage) == []
