@@ -152,11 +152,18 @@ def captured_logs(secrets: list[str]):
         root.setLevel(level)
 
 
-def refusal_lines(log_text: str, request_ids) -> dict[str, list[tuple[str, str]]]:
-    """(level, message) of each line at INFO or above logged for each request id; none may carry a traceback."""
-    lines = [json.loads(line) for line in log_text.splitlines()]
-    about = {rid: [line for line in lines if line["request_id"] == rid and line["level"] != "DEBUG"]
-             for rid in request_ids}
+def refusal_lines(logs: io.StringIO, request_ids, timeout: float = 3.0) -> dict[str, list[tuple[str, str]]]:
+    """(level, message) of each line at INFO or above logged for each request id; none may carry a traceback.
+
+    The server logs a request just after answering it, so this waits (up to `timeout`) for every id's line."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [json.loads(line) for line in logs.getvalue().splitlines()]
+        about = {rid: [line for line in lines if line["request_id"] == rid and line["level"] != "DEBUG"]
+                 for rid in request_ids}
+        if all(about.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     traced = [line for found in about.values() for line in found if "exc_info" in line or "Traceback" in line["message"]]
     assert not traced, traced[:3]
     return {rid: [(line["level"], line["message"]) for line in found] for rid, found in about.items()}

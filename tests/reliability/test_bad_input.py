@@ -68,7 +68,7 @@ def test_hostile_signed_bodies_get_400_store_nothing_and_log_one_line(fresh):
         assert "Dana Doe" not in response.text and "9999" not in response.text
     assert counts(fresh.engine) == before
     assert fresh.slack_api.calls() == [] and fresh.connector.calls() == []
-    lines = refusal_lines(logs.getvalue(), [r.headers["x-request-id"] for r in answers.values()])
+    lines = refusal_lines(logs, [r.headers["x-request-id"] for r in answers.values()])
     for name, response in answers.items():
         logged = lines[response.headers["x-request-id"]]
         assert len(logged) == 1 and logged[0][0] == "INFO" and " refused: " in logged[0][1], (name, logged)

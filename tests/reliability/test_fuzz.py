@@ -195,7 +195,7 @@ def test_malformed_payloads_on_every_route(fresh, tally):
         for run in (slack, teams, webhooks, pages, reads):
             run()
     client.close()
-    lines = refusal_lines(logs.getvalue(), tally.refused_ids)
+    lines = refusal_lines(logs, tally.refused_ids)
     assert all(lines.values()), "a refused request left no log line"
     assert tally.server_errors == 0
     print(f"fuzz: {tally.tried} requests, {len(tally.refused_ids)} refused, {tally.server_errors} 5xx")
@@ -278,7 +278,7 @@ def test_unverified_requests_on_every_route_cause_nothing(fresh):
     assert {status for _, status in statuses} <= {401, 403, 404}, statuses
     assert world.slack_api.calls() == [] and world.connector.calls() == []
     assert counts(world.engine) == before
-    lines = refusal_lines(logs.getvalue(), [r.headers["x-request-id"] for r in answers])
+    lines = refusal_lines(logs, [r.headers["x-request-id"] for r in answers])
     odd = {rid: found for rid, found in lines.items() if len(found) != 1 or " refused: " not in found[0][1]}
     assert not odd, list(odd.items())[:5]
     print(f"unverified fuzz: {len(answers)} requests, {sorted(statuses)}")
