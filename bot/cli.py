@@ -91,8 +91,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
         try:
             listening = bind(host, port)  # before anything starts, so a taken port leaves nothing half done
         except PortError as exc:
-            err.print(f"[red]{escape(str(exc))}[/red]")
-            raise typer.Exit(2) from None
+            _refuse(f"[red]{escape(str(exc))}[/red]")
         ctx = _context()
         setup_logging(ctx.settings.log_level, ctx.settings.secrets())
         first_started(ctx.core)  # digests never report periods that ended before this

@@ -131,9 +131,10 @@ def _coverage(cells: list[q.CoverageCell]) -> dict[str, list[Share]]:
 
 # --- the card ------------------------------------------------------------------------------------
 
-def rounded(value: float, places: int = 0) -> Decimal:
-    """Half away from zero, as people round (-2.5 → -3, 2.5 → 3), not to even."""
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
+def rounded(value: float, places: int = 0, scale: int = 0) -> Decimal:
+    """Half away from zero, as people round (-2.5 → -3, 2.5 → 3), not to even; `scale` shifts the decimal
+    point first (2: a share as a percentage), on the digits shown, so 0.575 gives 58, not 57.4999…"""
+    return Decimal(repr(value)).scaleb(scale).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
 
 
 def _num(value: float) -> str:
@@ -263,10 +264,7 @@ def _usage_text(d: Digest) -> str:
 
 
 def _rate(value: float | None) -> str:
-    """A share as a whole percentage, rounded from its decimal digits (0.575 → 58%, not 57%)."""
-    if value is None:
-        return "–"
-    return f"{Decimal(repr(value)).scaleb(2).quantize(Decimal(1), rounding=ROUND_HALF_UP) + 0}%"
+    return "–" if value is None else f"{rounded(value, scale=2)}%"
 
 
 def quiet_card(d: Digest) -> Card:

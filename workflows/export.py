@@ -170,7 +170,7 @@ def _figure(value: float | None, places: int = 0) -> str:
 
 
 def _percent(rate: float | None) -> str:
-    return "" if rate is None else str(rounded(rate * 100, 1))
+    return "" if rate is None else str(rounded(rate, 1, scale=2))
 
 
 def metrics_row(d: Digest) -> dict[str, str | int]:

@@ -13,12 +13,12 @@ from storage import referrals as q
 from workflows import cards
 from workflows.actors import Actor, require_role
 from workflows.core import Core, Unit
-from workflows.effects import Effect
 from workflows.errors import InvalidInput, NotFound
 from workflows.guards import load, transition
 from workflows.links import BadLink
-from workflows.states import AskState, AskType, ReferralState, Role
-from workflows.stories import open_ask
+from workflows.states import AskType, ReferralState, Role
+from workflows.final import tell_owner
+from workflows.stories import open_ask, responded
 from workflows.text import looks_like_email
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -119,10 +119,7 @@ def answer_referral_ask(core: Core, token: str, form: ReferralForm) -> m.Referra
         if ask.ask_type != AskType.REFERRAL:
             raise BadLink("This link is not valid. Check that it was copied in full.")
         customer = Actor(platform="web", user_id="customer")
-        if ask.state == AskState.DRAFTED:
-            transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent", {"sent_at": unit.now})
-        transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
-                   {"responded_at": unit.now})
+        responded(unit, ask, customer)
         contact = unit.repo.get(m.Contact, ask.contact_id)
         code = _ensure_code(unit, contact, ask.owner) if contact else ""
         return _referred(unit, ask.account_id, ask.contact_id, code, form, customer.key, ask.owner)
@@ -142,8 +139,7 @@ def _referred(unit: Unit, account_id: int, contact_id: int | None, code: str, fo
                         f"{form.company}.",
                         f"Referral #{referral.id}. Thank them for their time; when the deal closes, record "
                         f"it with: advocacy-bot referral convert {referral.id} --amount <amount>")
-    owner = owner or account.owner
-    unit.emit(Effect("dm", card, person=owner) if owner else Effect("post", card, purpose="wins"))
+    tell_owner(unit, owner or account.owner, card, "wins")
     return referral
 
 

@@ -80,6 +80,14 @@ def open_ask(unit: Unit, token: str) -> m.Ask:
     return ask
 
 
+def responded(unit: Unit, ask: m.Ask, customer: Actor) -> None:
+    """The customer answered through their link (a drafted ask was sent by hand: it counts as sent now)."""
+    if ask.state == AskState.DRAFTED:
+        transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent", {"sent_at": unit.now})
+    transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
+               {"responded_at": unit.now})
+
+
 @dataclass
 class IntakeView:
     ask: m.Ask
@@ -115,11 +123,7 @@ def submit_story(core: Core, token: str, form: StoryForm, sender: str = "") -> S
         raise InvalidInput("Please tell us a little about your results before sending.", field="body")
     with core.unit() as unit:
         ask = open_ask(unit, token)
-        if ask.state == AskState.DRAFTED:
-            transition(unit, ask, "ask", (AskState.DRAFTED,), AskState.SENT, customer, "sent",
-                       {"sent_at": unit.now})
-        transition(unit, ask, "ask", (AskState.SENT,), AskState.RESPONDED, customer, "responded",
-                   {"responded_at": unit.now})
+        responded(unit, ask, customer)
         nom = unit.repo.get(m.Nomination, ask.nomination_id)
         is_call = calls.is_call(ask.ask_type, has_story, form.preferred_time)
         story = unit.repo.add(m.Story(
